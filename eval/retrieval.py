@@ -1,0 +1,138 @@
+"""Run retrievers over an evaluation set with the product's own pipeline (build_index + Searcher)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.datasets import EvalSet, Question
+from eval.metrics import mrr_at, ndcg_at, percentile, recall_at
+from index import fusion, noanswer, store
+from index.build import build_index
+from index.config import Settings
+from index.embed.base import Embedder
+from index.ingest import ChunkConfig
+from index.runtime import prefixes
+from index.search import Searcher
+
+# name -> (fusion method, dense weight or None for the default)
+RETRIEVERS: dict[str, tuple[fusion.Method, float | None]] = {
+    "bm25": ("bm25", None),
+    "dense": ("dense", None),
+    "rrf": ("rrf", None),
+    "hybrid": ("convex", None),
+}
+DEPTH = 10
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    retriever: str
+    relevant: list[bool]  # per ranked result
+    top_passages: list[int]
+    confidence: float
+    seconds: float
+
+
+@dataclass
+class SetRun:
+    evalset: EvalSet
+    searcher: Searcher
+    build_seconds: float
+    results: dict[str, list[QuestionResult]] = field(default_factory=dict)
+
+
+def index_for(evalset: EvalSet, settings: Settings, embedder: Embedder, *, progress: bool = False) -> tuple[Path, float]:
+    """Build (or reuse) the set's index under the cache directory; returns (root, build seconds)."""
+    if evalset.name == "huairou-gold" and evalset.corpus_dir == settings.corpus_dir:
+        pass
+    tag = hashlib.sha256(f"{evalset.corpus_dir.resolve()}|{embedder.model_id}".encode()).hexdigest()[:10]
+    root = settings.cache_dir / "eval-index" / f"{evalset.name}-{tag}"
+    qp, pp = prefixes(embedder)
+    t0 = time.perf_counter()
+    report = build_index(
+        evalset.corpus_dir,
+        root,
+        embedder,
+        passage_prefix=pp,
+        query_prefix=qp,
+        ann_kind=settings.ann,
+        chunking=ChunkConfig(settings.chunk_max_chars, settings.chunk_min_chars),
+        progress=progress,
+    )
+    seconds = report.seconds if not report.up_to_date else float(store.read_manifest(report.build_dir).build_seconds)
+    del t0
+    return root, seconds
+
+
+def query_vectors(embedder: Embedder, searcher: Searcher, texts: list[str], cache: Path) -> np.ndarray[Any, Any]:
+    normed = [searcher.normalizer(t) for t in texts]
+    key = hashlib.sha256(("\x1e".join(normed) + embedder.model_id).encode()).hexdigest()[:16]
+    path = cache / f"queries-{key}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    vecs = embedder.embed_queries(normed)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vecs, allow_pickle=False)
+    return vecs
+
+
+def relevance(searcher: Searcher, q: Question, passages: list[int]) -> list[bool]:
+    out = []
+    for pi in passages:
+        p = searcher.index.passages[pi]
+        out.append(any(g.doc_id == p.doc_id and p.start < g.end and g.start < p.end for g in q.gold))
+    return out
+
+
+def run_set(
+    evalset: EvalSet,
+    settings: Settings,
+    embedder: Embedder,
+    retrievers: dict[str, tuple[fusion.Method, float | None]] = RETRIEVERS,
+    *,
+    progress: bool = False,
+) -> SetRun:
+    root, build_seconds = index_for(evalset, settings, embedder, progress=progress)
+    searcher = Searcher(store.load(root), embedder)
+    vecs = query_vectors(embedder, searcher, [q.text for q in evalset.questions], settings.cache_dir / "eval-queries")
+    run = SetRun(evalset, searcher, build_seconds)
+    for name, (method, weight) in retrievers.items():
+        rows: list[QuestionResult] = []
+        for q, v in zip(evalset.questions, vecs, strict=True):
+            t0 = time.perf_counter()
+            ranked = searcher.rank(q.text, query_vector=v, depth=DEPTH, method=method, dense_weight=weight)
+            dt = time.perf_counter() - t0
+            conf = noanswer.confidence(ranked.dense_top, ranked.coverage_top)
+            rows.append(QuestionResult(q, name, relevance(searcher, q, ranked.passages), ranked.passages, conf, dt))
+        run.results[name] = rows
+    return run
+
+
+def summarize(rows: list[QuestionResult], threshold: float = noanswer.THRESHOLD) -> dict[str, float]:
+    answerable = [r for r in rows if r.question.gold]
+    unanswerable = [r for r in rows if not r.question.gold]
+    out: dict[str, float] = {"questions": len(rows), "answerable": len(answerable)}
+    if answerable:
+        for k in (1, 5, 10):
+            out[f"R@{k}"] = float(np.mean([recall_at(r.relevant, k) for r in answerable]))
+        out["MRR@10"] = float(np.mean([mrr_at(r.relevant, 10) for r in answerable]))
+        out["nDCG@10"] = float(
+            np.mean([ndcg_at(r.relevant, len({(g.doc_id, g.start) for g in r.question.gold}), 10) for r in answerable])
+        )
+    if unanswerable:
+        said_no = [r.confidence < threshold for r in rows]
+        truly_no = [not r.question.gold for r in rows]
+        tp = sum(a and b for a, b in zip(said_no, truly_no, strict=True))
+        out["no-answer precision"] = tp / max(1, sum(said_no))
+        out["no-answer recall"] = tp / max(1, sum(truly_no))
+    lat = [r.seconds * 1000 for r in rows]
+    out["latency p50 ms"] = percentile(lat, 0.5)
+    out["latency p95 ms"] = percentile(lat, 0.95)
+    return out

@@ -1,0 +1,32 @@
+"""The dense index interface: inner-product search over L2-normalised vectors (= cosine)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import numpy.typing as npt
+
+
+class DenseIndex(ABC):
+    kind: str
+
+    @abstractmethod
+    def add(self, vectors: npt.NDArray[np.float32]) -> None: ...
+
+    @abstractmethod
+    def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """(scores, ids), each [n_queries, k]; ids are -1 where fewer than k vectors exist."""
+
+    @abstractmethod
+    def save(self, path: str) -> None: ...
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: str) -> DenseIndex: ...
+
+    @property
+    @abstractmethod
+    def size(self) -> int: ...

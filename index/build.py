@@ -1,0 +1,167 @@
+"""Build (or refresh) an index: ingest -> normalise -> tokenise -> embed -> index -> write -> switch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from index import ann, store
+from index.embed.base import Embedder
+from index.errors import CorpusError, IndexCorruptError, IndexNotFoundError
+from index.ingest import ChunkConfig, Skipped, iter_passages, read_corpus
+from index.lexical import BM25Index, JiebaTokenizer, Tokenizer
+from index.normalize import Normalizer
+from index.passage import Document, Passage, text_hash
+
+log = logging.getLogger("youju.build")
+
+
+def youju_version() -> str:
+    try:
+        return version("youju")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def index_text(p: Passage) -> str:
+    """What is matched for a passage: its innermost heading (context) and its text."""
+    return f"{p.section[-1]}：{p.text}" if p.section else p.text
+
+
+def normalise_passages(passages: list[Passage], normalizer: Callable[[str], str]) -> list[Passage]:
+    return [replace(p, norm_text=normalizer(index_text(p))) for p in passages]
+
+
+def corpus_fingerprint(documents: list[Document], chunking: ChunkConfig, normalizer_name: str) -> str:
+    h = hashlib.sha256()
+    for d in sorted(documents, key=lambda d: d.doc_id):
+        h.update(f"{d.doc_id}\x1f{d.sha256}\x1f{json.dumps(d.metadata, sort_keys=True, default=str)}\n".encode())
+        h.update(d.title.encode())
+    h.update(json.dumps(asdict(chunking), sort_keys=True).encode())
+    h.update(normalizer_name.encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    build_dir: Path
+    documents: int
+    passages: int
+    embedded: int  # passages embedded now (the rest came from the cache)
+    reused: int
+    skipped: list[Skipped]
+    seconds: float
+    up_to_date: bool = False
+
+
+def _cached_vectors(root: Path, model: str, passage_prefix: str) -> dict[str, npt.NDArray[np.float32]]:
+    """Vectors of the live build keyed by (normalised text) hash, when built by the same model."""
+    try:
+        live = store.load(root)
+    except (IndexNotFoundError, IndexCorruptError):
+        return {}
+    m = live.manifest
+    if m.model != model or m.passage_prefix != passage_prefix:
+        return {}
+    return {text_hash(p.norm_text): live.vectors[i] for i, p in enumerate(live.passages)}
+
+
+def build_index(
+    corpus_dir: Path,
+    index_root: Path,
+    embedder: Embedder,
+    *,
+    passage_prefix: str,
+    query_prefix: str,
+    ann_kind: str = "flat",
+    chunking: ChunkConfig = ChunkConfig(),
+    normalizer: Normalizer | None = None,
+    tokenizer: Tokenizer | None = None,
+    keep_builds: int = 2,
+    force: bool = False,
+    progress: bool = False,
+) -> BuildReport:
+    t0 = time.perf_counter()
+    normalizer = normalizer or Normalizer()
+    tokenizer = tokenizer or JiebaTokenizer()
+    documents, skipped = read_corpus(corpus_dir)
+    for s in skipped:
+        log.warning("skipped %s: %s", s.path, s.reason)
+    if not documents:
+        raise CorpusError(f"no readable .txt or .md document in {corpus_dir}")
+    fingerprint = corpus_fingerprint(documents, chunking, normalizer.name)
+
+    if not force:
+        try:
+            live = store.read_manifest(store.resolve(index_root))
+            if (
+                live.corpus_fingerprint == fingerprint
+                and live.model == embedder.model_id
+                and live.ann == ann_kind
+                and live.passage_prefix == passage_prefix
+            ):
+                return BuildReport(
+                    store.resolve(index_root), live.document_count, live.passage_count, 0,
+                    live.passage_count, skipped, time.perf_counter() - t0, up_to_date=True,
+                )
+        except (IndexNotFoundError, IndexCorruptError):
+            pass
+
+    passages = normalise_passages(list(iter_passages(documents, chunking)), normalizer)
+    if not passages:
+        raise CorpusError(f"the documents in {corpus_dir} hold no body text to index")
+
+    cache = _cached_vectors(index_root, embedder.model_id, passage_prefix)
+    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    todo: list[int] = []
+    for i, p in enumerate(passages):
+        v = cache.get(text_hash(p.norm_text))
+        if v is not None and v.shape[0] == embedder.dimension:
+            vectors[i] = v
+        else:
+            todo.append(i)
+    if todo:
+        log.info("embedding %d passages (%d reused)", len(todo), len(passages) - len(todo))
+        vectors[todo] = embedder.embed_passages([passages[i].norm_text for i in todo], progress=progress)
+
+    dense = ann.create(ann_kind, embedder.dimension)
+    dense.add(vectors)
+    bm25 = BM25Index.build([tokenizer(p.norm_text) for p in passages])
+
+    now = datetime.now(UTC)
+    build_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + fingerprint[:8]
+    manifest = store.Manifest(
+        format_version=store.FORMAT_VERSION,
+        build_id=build_id,
+        model=embedder.model_id,
+        dimension=embedder.dimension,
+        query_prefix=query_prefix,
+        passage_prefix=passage_prefix,
+        normalizer=normalizer.name,
+        tokenizer=getattr(tokenizer, "name", type(tokenizer).__name__),
+        ann=ann_kind,
+        corpus_fingerprint=fingerprint,
+        document_count=len(documents),
+        passage_count=len(passages),
+        chunking=asdict(chunking),
+        built_at=now.isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - t0, 3),
+        youju_version=youju_version(),
+        skipped=[asdict(s) for s in skipped],
+    )
+    final = store.write_build(index_root, manifest, documents, passages, vectors, dense, bm25)
+    store.activate(index_root, final, keep=keep_builds)
+    return BuildReport(
+        final, len(documents), len(passages), len(todo), len(passages) - len(todo), skipped,
+        time.perf_counter() - t0,
+    )

@@ -1,0 +1,76 @@
+"""Fusion of dense and lexical scores: a pure module, no I/O, no model.
+
+Why not plain reciprocal-rank fusion: RRF throws the score margins away, so a confident lexical hit
+(BM25 R@1 0.92 on DRCD) is diluted by a weak dense ranking (R@1 0.76) and the fusion lands between
+the two (0.87). Score fusion keeps the margins: each side's scores are rescaled to [0, 1] over the
+candidate set and mixed with a weight.
+
+``convex`` (the default):  s = w * mm(dense) + (1 - w) * mm(bm25)
+
+* ``mm`` is min-max over the candidate set (the union of both sides' top ``CANDIDATES``). Min-max
+  rather than z-scores because BM25 score distributions are long-tailed and query-length dependent;
+  min-max keeps the best lexical hit at 1 whatever the query.
+* ``DENSE_WEIGHT`` was chosen on the dev sets (CMRC2018 dev and DRCD dev with tw2sp questions) by
+  ``eval/tune_fusion.py``: it is the weight that maximises the worst of the two sets' MRR, so it is
+  not tuned to one language situation. The table it printed is in ``docs/retrieval.md``.
+
+``rrf`` is kept for comparison (``RRF_K = 60`` is the constant of Cormack et al. 2009).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+Method = Literal["convex", "rrf", "dense", "bm25"]
+
+CANDIDATES = 100
+DENSE_WEIGHT = 0.4
+RRF_K = 60
+
+
+def minmax(x: FloatArray) -> FloatArray:
+    """Rescale to [0, 1]; a constant vector maps to zeros (it carries no preference)."""
+    if x.size == 0:
+        return x.astype(np.float32)
+    lo, hi = float(x.min()), float(x.max())
+    if hi - lo <= 1e-12:
+        return np.zeros_like(x, dtype=np.float32)
+    return ((x - lo) / (hi - lo)).astype(np.float32)
+
+
+def _ranks(x: FloatArray) -> FloatArray:
+    order = np.argsort(-x, kind="stable")
+    r = np.empty(len(x), dtype=np.float32)
+    r[order] = np.arange(1, len(x) + 1, dtype=np.float32)
+    return r
+
+
+def fuse(
+    dense: FloatArray,
+    lexical: FloatArray,
+    method: Method = "convex",
+    dense_weight: float = DENSE_WEIGHT,
+) -> FloatArray:
+    """Fused scores for candidates, given each side's raw scores for the same candidates (same order).
+
+    Higher is better. ``dense`` are cosines; ``lexical`` BM25 scores (0 where no query term matches).
+    """
+    if dense.shape != lexical.shape:
+        raise ValueError("dense and lexical scores must be aligned on the same candidates")
+    if method == "dense":
+        return dense.astype(np.float32)
+    if method == "bm25":
+        return lexical.astype(np.float32)
+    if method == "rrf":
+        rd = 1.0 / (RRF_K + _ranks(dense))
+        # A passage with no lexical match has no lexical rank.
+        rl = np.where(lexical > 0, 1.0 / (RRF_K + _ranks(lexical)), 0.0)
+        return (rd + rl).astype(np.float32)
+    if method == "convex":
+        w = float(dense_weight)
+        return (w * minmax(dense) + (1.0 - w) * minmax(lexical)).astype(np.float32)
+    raise ValueError(f"unknown fusion method {method!r}")

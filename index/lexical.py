@@ -1,0 +1,91 @@
+"""Lexical side: jieba tokens of the normalised text, scored with BM25 (bm25s).
+
+The tokenizer is a plain ``str -> list[str]`` callable so that it can be swapped (another segmenter,
+character n-grams) and tested on its own; its ``name`` goes into the index manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+Tokenizer = Callable[[str], list[str]]
+
+# Question words and particles that carry no topic (matching form: Simplified, lower case).
+STOPWORDS = frozenset(
+    """的 了 是 吗 嘛 呢 吧 啊 呀 么 着 过 和 与 及 或 等 在 对 把 被 从 向 将 就 都 也 还 又 很 有 没 没有
+    多少 几 几个 多 怎么 怎么样 怎样 如何 什么 啥 哪 哪些 哪个 哪里 为什么 为何 是否 能 能不能 可以 可不可以
+    请问 请 问 一下 我 我们 你 你们 他 她 它 这 那 这个 那个 这些 那些 吧 呗 嗯 哦 个 之 其 所 以 为 于
+    the a an of to in on for and or is are was were be what how many much which who when where why does do did
+    """.split()
+)
+_TOKEN_OK = re.compile(r"\w", re.UNICODE)
+
+
+class JiebaTokenizer:
+    """jieba search-mode segmentation (long words also yield their sub-words), minus stopwords and
+    punctuation. Expects normalised (Simplified, lower-case) text."""
+
+    name = "jieba-search+stopwords"
+
+    def __init__(self, stopwords: frozenset[str] = STOPWORDS) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba
+        self._stop = stopwords
+
+    def __call__(self, text: str) -> list[str]:
+        return [
+            t
+            for t in (w.strip() for w in self._jieba.cut_for_search(text))
+            if t and t not in self._stop and _TOKEN_OK.search(t)
+        ]
+
+
+class BM25Index:
+    """BM25 over pre-tokenised passages, saved as bm25s' named .npy/.json files (no pickle)."""
+
+    def __init__(self, retriever: object, n_docs: int) -> None:
+        self._r = retriever
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, tokenized: list[list[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        import bm25s
+
+        r = bm25s.BM25(k1=k1, b=b, method="lucene")
+        # An empty token list would make bm25s drop the row; keep rows aligned with passages.
+        r.index([toks or ["\u2205"] for toks in tokenized], show_progress=False)
+        return cls(r, len(tokenized))
+
+    def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
+        """BM25 score of every passage (zeros when no query token is in the vocabulary)."""
+        vocab: dict[str, int] = self._r.vocab_dict  # type: ignore[attr-defined]
+        known = [t for t in query_tokens if t in vocab]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._r.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def idf_table(self) -> dict[str, float]:
+        """Lucene idf of every vocabulary term: ln(1 + (N - df + 0.5) / (df + 0.5))."""
+        vocab: dict[str, int] = self._r.vocab_dict  # type: ignore[attr-defined]
+        indptr = np.asarray(self._r.scores["indptr"])  # type: ignore[attr-defined]
+        df = np.diff(indptr)
+        n = self.n_docs
+        return {t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items()}
+
+    def save(self, directory: Path) -> None:
+        self._r.save(str(directory), allow_pickle=False, show_progress=False)  # type: ignore[attr-defined]
+
+    @classmethod
+    def load(cls, directory: Path, n_docs: int) -> BM25Index:
+        import bm25s
+
+        r = bm25s.BM25.load(str(directory), allow_pickle=False, mmap=False)
+        return cls(r, n_docs)

@@ -1,0 +1,89 @@
+"""Script normalisation: one matching form for corpus and queries.
+
+Matching form = NFKC (full-width digits, letters and punctuation become ASCII) -> OpenCC ``tw2sp``
+(Traditional with Taiwan wording -> Simplified with mainland phrases; applied only to text in
+Traditional script, see ``is_traditional``) -> a small table of mainland terms
+that tw2sp lacks (``index/data/mainland_terms.tsv``) -> lower case. The user is always shown the
+original text; the matching form is only for indexing and scoring.
+
+The converter is injected (any ``str -> str`` callable) so it can be swapped or faked in tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+Converter = Callable[[str], str]
+
+_TERMS_FILE = Path(__file__).parent / "data" / "mainland_terms.tsv"
+# Zero-width and bidi controls that users paste in by accident; NFKC keeps them.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _opencc(config: str) -> Converter:
+    import opencc  # opencc-python-reimplemented
+
+    conv = opencc.OpenCC(config)
+    return conv.convert  # type: ignore[no-any-return]
+
+
+def is_traditional(text: str) -> bool:
+    """True when the text holds characters that only Traditional script uses (t2s changes them).
+
+    Character-level t2s is the identity on Simplified text, unlike tw2sp, whose Taiwan-phrase table
+    rewrites mainland words (程序->进程, 建立->创建, 么->幺) and so must only see Traditional text.
+    """
+    return _opencc("t2s")(text) != text
+
+
+def tw2sp_if_traditional(text: str) -> str:
+    """OpenCC tw2sp for Traditional/Taiwan text; Simplified text is already in matching form."""
+    return _opencc("tw2sp")(text) if is_traditional(text) else text
+
+
+def load_terms(path: Path = _TERMS_FILE) -> dict[str, str]:
+    terms: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        left, right = line.split("\t")
+        terms[left.strip()] = right.strip()
+    return terms
+
+
+def term_replacer(terms: dict[str, str]) -> Converter:
+    if not terms:
+        return lambda s: s
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(terms, key=len, reverse=True)))
+    return lambda s: pattern.sub(lambda m: terms[m.group(0)], s)
+
+
+class Normalizer:
+    """Maps text to its matching form. ``name`` is recorded in index manifests."""
+
+    def __init__(self, converter: Converter | None = None, terms: dict[str, str] | None = None) -> None:
+        self._convert = converter if converter is not None else tw2sp_if_traditional
+        self._terms = term_replacer(load_terms() if terms is None else terms)
+        self.name = "nfkc+opencc-tw2sp+mainland-terms+lower" if converter is None else "nfkc+custom"
+
+    def __call__(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", text)
+        text = self._terms(self._convert(text))
+        return _SPACES.sub(" ", text).strip().lower()
+
+
+def to_simplified(text: str) -> str:
+    """Display conversion of original text to Simplified with mainland phrases (for readers)."""
+    return tw2sp_if_traditional(text)
+
+
+def to_traditional(text: str) -> str:
+    """Display conversion to Traditional with Taiwan phrases."""
+    return _opencc("s2twp")(text)

@@ -1,0 +1,199 @@
+"""The on-disk index: a directory of named, non-pickled files plus a manifest.
+
+Layout of an index root::
+
+    <root>/current            -> symlink to builds/<build-id> (switched atomically with os.replace)
+    <root>/builds/<build-id>/
+        manifest.json         format version, model, dimension, normaliser, tokenizer, corpus hash, ...
+        documents.jsonl       one line per document: id, path, title, metadata, full original text
+        passages.jsonl        one line per passage: ids, citation fields, original and normalised text
+        vectors.npy           float32 [passages, dimension], L2-normalised (also the embedding cache)
+        dense.faiss           FAISS index over vectors.npy
+        bm25/                 bm25s arrays (.npy) and vocabulary (.json)
+
+A build is written to ``builds/.tmp-*`` and renamed when complete, then ``current`` is switched; a
+crash before the switch leaves the previous build serving. Readers resolve ``current`` once, so a
+search that started on the old build finishes on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index import ann
+from index.ann.base import DenseIndex
+from index.errors import IndexCorruptError, IndexNotFoundError
+from index.lexical import BM25Index
+from index.passage import Document, Passage
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "current"
+BUILDS = "builds"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    build_id: str
+    model: str
+    dimension: int
+    query_prefix: str
+    passage_prefix: str
+    normalizer: str
+    tokenizer: str
+    ann: str
+    corpus_fingerprint: str
+    document_count: int
+    passage_count: int
+    chunking: dict[str, int]
+    built_at: str
+    build_seconds: float
+    youju_version: str
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        if data.get("format_version") != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"index format {data.get('format_version')!r} is not {FORMAT_VERSION}; rebuild with `youju build`"
+            )
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class LoadedIndex:
+    """Everything a searcher needs, read from one build directory."""
+
+    path: Path
+    manifest: Manifest
+    documents: dict[str, Document]
+    passages: list[Passage]
+    vectors: npt.NDArray[np.float32]
+    dense: DenseIndex
+    bm25: BM25Index
+
+
+def _passage_to_json(p: Passage) -> dict[str, Any]:
+    d = asdict(p)
+    d["section"] = list(p.section)
+    d["passage_id"] = p.passage_id
+    return d
+
+
+def _passage_from_json(d: dict[str, Any]) -> Passage:
+    d = dict(d)
+    d.pop("passage_id", None)
+    d["section"] = tuple(d["section"])
+    return Passage(**d)
+
+
+def write_build(
+    root: Path,
+    manifest: Manifest,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: npt.NDArray[np.float32],
+    dense: DenseIndex,
+    bm25: BM25Index,
+) -> Path:
+    """Write a complete build beside the live one and return its final directory (not yet live)."""
+    builds = root / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    tmp = builds / f".tmp-{manifest.build_id}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    with open(tmp / "documents.jsonl", "w", encoding="utf-8") as f:
+        for doc in documents:
+            f.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
+    with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(_passage_to_json(p), ensure_ascii=False) + "\n")
+    np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+    dense.save(str(tmp / "dense.faiss"))
+    (tmp / "bm25").mkdir()
+    bm25.save(tmp / "bm25")
+    # The manifest goes last: a directory without one is never treated as a build.
+    (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
+    final = builds / manifest.build_id
+    os.replace(tmp, final)
+    return final
+
+
+def activate(root: Path, build_dir: Path, keep: int = 2) -> None:
+    """Atomically point ``root/current`` at ``build_dir``, then prune old builds."""
+    link = root / CURRENT
+    tmp_link = root / f".{CURRENT}.{os.getpid()}.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(build_dir, root), tmp_link)
+    os.replace(tmp_link, link)
+    prune(root, keep=keep)
+
+
+def prune(root: Path, keep: int = 2) -> None:
+    builds = root / BUILDS
+    live = resolve(root) if (root / CURRENT).exists() else None
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in done[:-keep]:
+        if live is None or old.resolve() != live.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in builds.glob(".tmp-*"):
+        # Leftovers of a crashed build older than an hour.
+        if time.time() - tmp.stat().st_mtime > 3600:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def resolve(root: Path) -> Path:
+    """The live build directory of an index root (or root itself if it is a build directory)."""
+    if (root / MANIFEST).is_file():
+        return root
+    link = root / CURRENT
+    if link.exists() and (link / MANIFEST).is_file():
+        return link.resolve()
+    raise IndexNotFoundError(f"no index at {root}; build one with `youju build --index {root}`")
+
+
+def read_manifest(build_dir: Path) -> Manifest:
+    try:
+        return Manifest.from_json(json.loads((build_dir / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as e:
+        raise IndexCorruptError(f"unreadable manifest in {build_dir}: {e}") from e
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load(root: Path) -> LoadedIndex:
+    build = resolve(root)
+    manifest = read_manifest(build)
+    try:
+        documents = {d["doc_id"]: Document(**d) for d in _jsonl(build / "documents.jsonl")}
+        passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
+        vectors = np.load(build / "vectors.npy", allow_pickle=False)
+        dense = ann.load(manifest.ann, str(build / "dense.faiss"))
+        bm25 = BM25Index.load(build / "bm25", len(passages))
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+        raise IndexCorruptError(f"cannot read index {build}: {e}") from e
+    if not (len(passages) == manifest.passage_count == vectors.shape[0] == dense.size):
+        raise IndexCorruptError(
+            f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors, "
+            f"{dense.size} in the dense index, manifest says {manifest.passage_count}"
+        )
+    return LoadedIndex(build, manifest, documents, passages, vectors, dense, bm25)

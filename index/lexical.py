@@ -78,7 +78,9 @@ class BM25Index:
         indptr = np.asarray(self._r.scores["indptr"])  # type: ignore[attr-defined]
         df = np.diff(indptr)
         n = self.n_docs
-        return {t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items()}
+        return {
+            t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items() if t and i < len(df)
+        }
 
     def save(self, directory: Path) -> None:
         self._r.save(str(directory), allow_pickle=False, show_progress=False)  # type: ignore[attr-defined]

@@ -104,6 +104,9 @@ class Ranked:
     scores: list[float]
     dense_top: float
     coverage_top: float
+    fused: dict[int, float] = field(default_factory=dict)  # every candidate passage's fused score
+    query_norm: str = ""
+    query_tokens: list[str] = field(default_factory=list)
 
 
 class Searcher:
@@ -162,6 +165,8 @@ class Searcher:
         depth: int = 20,
         method: fusion.Method | None = None,
         dense_weight: float | None = None,
+        document_id: str | None = None,
+        section: str | None = None,
     ) -> Ranked:
         """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion)."""
         ix = self.index
@@ -174,6 +179,13 @@ class Searcher:
         bm = ix.bm25.scores(tokens)
         lex_ids = np.argpartition(-bm, k - 1)[:k] if k < n else np.arange(n)
         cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids[bm[lex_ids] > 0]]))
+        if document_id is not None or section is not None:
+            # Filtered search scores every passage that passes the filter (exact, no candidate cut).
+            cand = np.array(
+                [i for i, p in enumerate(ix.passages) if self._passes(p, document_id, section)], dtype=np.int64
+            )
+            if not len(cand):
+                return Ranked([], [], 0.0, 0.0)
         dense_scores = ix.vectors[cand] @ qv.astype(np.float32)
         fused = fusion.fuse(
             dense_scores,
@@ -198,20 +210,28 @@ class Searcher:
         top = int(cand[order[0]]) if len(order) else -1
         dense_top = float(dense_scores[order[0]]) if len(order) else 0.0
         cov = self.coverage(tokens, ix.passages[top]) if top >= 0 else 0.0
-        ranked_full = Ranked(ranked, scores, dense_top, cov)
-        self._last = (cand, fused, tokens, nq)
-        return ranked_full
+        by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
+        return Ranked(ranked, scores, dense_top, cov, by_passage, nq, tokens)
+
+    @staticmethod
+    def _passes(p: Passage, document_id: str | None, section: str | None) -> bool:
+        if document_id is not None and p.doc_id != document_id:
+            return False
+        return section is None or any(s.startswith(section) for s in p.section)
 
     # ---------------------------------------------------------------------------------- answering
-    def search(self, query: str, top_k: int = 5) -> Answer:
+    def search(
+        self, query: str, top_k: int = 5, *, document_id: str | None = None, section: str | None = None
+    ) -> Answer:
+        """Cited answers for a question. ``document_id`` / ``section`` (a heading prefix) narrow the search."""
         q = validate_query(query, self.max_query_chars)
         top_k = max(1, min(int(top_k), 50))
-        ranked = self.rank(q, depth=top_k)
-        cand, fused, tokens, nq = self._last
-        fused_by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
+        ranked = self.rank(q, depth=top_k, document_id=document_id, section=section)
+        if not ranked.passages:
+            return Answer(query=q, answered=False, confidence=0.0, results=[])
         confidence = noanswer.confidence(ranked.dense_top, ranked.coverage_top)
         results = [
-            self._present(pi, score, fused_by_passage, tokens, nq)
+            self._present(pi, score, ranked.fused, ranked.query_tokens, ranked.query_norm)
             for pi, score in zip(ranked.passages, ranked.scores, strict=True)
         ]
         return Answer(query=q, answered=confidence >= self.threshold, confidence=confidence, results=results)

@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.embed.e5_offline import DEFAULT_MODEL_ID
 
@@ -57,6 +59,61 @@ class Settings(BaseSettings):
         "(default: the value calibrated for the fusion in index/fusion.py).",
     )
     threads: int = Field(0, ge=0, description="CPU threads for torch and FAISS (0 = number of cores).")
+
+    # --- service (`youju serve`; checked at start-up by service.app.check_settings)
+    host: str = Field("127.0.0.1", description="Address `youju serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `youju serve` listens on.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) allowed to call the API from a browser and to frame the "
+        "widget pages; comma-separated or a JSON list. Empty = same origin only.",
+    )
+    max_body_bytes: int = Field(
+        16 * 1024, ge=1024, description="Largest request body accepted, in bytes (larger: 413 body_too_large)."
+    )
+    max_convert_chars: int = Field(
+        20_000, ge=1, description="Most characters, all texts together, one /api/v1/convert call may convert."
+    )
+    rate_limit_per_minute: int = Field(
+        60, ge=0, description="Requests per minute per client IP on the public API (0 = no limit)."
+    )
+    rate_limit_burst: int = Field(20, ge=1, description="Requests a client may make at once before the rate applies.")
+    max_concurrent_searches: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Searches run at the same time (default: number of cores); others wait briefly, then 503.",
+    )
+    busy_timeout_seconds: float = Field(
+        2.0, ge=0, description="How long a search waits for a free slot before the answer is 503 busy."
+    )
+    admin_key: SecretStr | None = Field(
+        None,
+        description="Bearer token for /api/v1/admin/* (index reload); unset disables those endpoints. "
+        "At least 16 characters, not a default word.",
+    )
+    staff_key: SecretStr | None = Field(
+        None,
+        description="Password of the staff console and /api/v1/staff/* (HTTP Basic, any user name, or Bearer); "
+        "unset leaves them open. At least 16 characters, not a default word.",
+    )
+    feedback_db: Path = Field(Path("var/feedback.sqlite3"), description="SQLite file storing citizen feedback.")
+    client_hash_secret: SecretStr | None = Field(
+        None,
+        description="Key of the HMAC that turns client IPs into anonymous feedback keys; unset: generated once and "
+        "kept beside feedback_db (<feedback_db>.secret).",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, v: object) -> object:
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return v
 
 
 def get_settings() -> Settings:

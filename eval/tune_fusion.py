@@ -67,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     print("| config | " + " | ".join(f"{c} R@1 / R@5 / MRR" for c in cols) + " |")
     print("|---|" + "---|" * len(cols))
     for name, row in table.items():
-        print(f"| {name} | " + " | ".join(
-            f"{row[c]['R@1']:.3f} / {row[c]['R@5']:.3f} / {row[c]['MRR']:.3f}" for c in cols) + " |")
+        print(
+            f"| {name} | "
+            + " | ".join(f"{row[c]['R@1']:.3f} / {row[c]['R@5']:.3f} / {row[c]['MRR']:.3f}" for c in cols)
+            + " |"
+        )
     tune_cols = [c for c in cols if c.endswith("/tune")]
     best = max(
         (n for n in table if n.startswith("convex")),

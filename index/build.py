@@ -84,7 +84,7 @@ def build_index(
     passage_prefix: str,
     query_prefix: str,
     ann_kind: str = "flat",
-    chunking: ChunkConfig = ChunkConfig(),
+    chunking: ChunkConfig | None = None,
     normalizer: Normalizer | None = None,
     tokenizer: Tokenizer | None = None,
     keep_builds: int = 2,
@@ -92,6 +92,7 @@ def build_index(
     progress: bool = False,
 ) -> BuildReport:
     t0 = time.perf_counter()
+    chunking = chunking or ChunkConfig()
     normalizer = normalizer or Normalizer()
     tokenizer = tokenizer or JiebaTokenizer()
     documents, skipped = read_corpus(corpus_dir)
@@ -111,8 +112,14 @@ def build_index(
                 and live.passage_prefix == passage_prefix
             ):
                 return BuildReport(
-                    store.resolve(index_root), live.document_count, live.passage_count, 0,
-                    live.passage_count, skipped, time.perf_counter() - t0, up_to_date=True,
+                    store.resolve(index_root),
+                    live.document_count,
+                    live.passage_count,
+                    0,
+                    live.passage_count,
+                    skipped,
+                    time.perf_counter() - t0,
+                    up_to_date=True,
                 )
         except (IndexNotFoundError, IndexCorruptError):
             pass
@@ -162,6 +169,11 @@ def build_index(
     final = store.write_build(index_root, manifest, documents, passages, vectors, dense, bm25)
     store.activate(index_root, final, keep=keep_builds)
     return BuildReport(
-        final, len(documents), len(passages), len(todo), len(passages) - len(todo), skipped,
+        final,
+        len(documents),
+        len(passages),
+        len(todo),
+        len(passages) - len(todo),
+        skipped,
         time.perf_counter() - t0,
     )

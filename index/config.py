@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
-
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -40,9 +38,7 @@ class Settings(BaseSettings):
         description="sentence-transformers model: hub id already in the local cache, or a local directory.",
     )
     query_prefix: str | None = Field(None, description="Text put before queries (e5 default: 'query: ').")
-    passage_prefix: str | None = Field(
-        None, description="Text put before passages (e5 default: 'passage: ')."
-    )
+    passage_prefix: str | None = Field(None, description="Text put before passages (e5 default: 'passage: ').")
     embed_batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
     ann: Literal["flat", "hnsw"] = Field("flat", description="Dense index: exact `flat` or approximate `hnsw`.")
 
@@ -60,47 +56,53 @@ class Settings(BaseSettings):
     )
     threads: int = Field(0, ge=0, description="CPU threads for torch and FAISS (0 = number of cores).")
 
-    # --- service (`youju serve`; checked at start-up by service.app.check_settings)
-    host: str = Field("127.0.0.1", description="Address `youju serve` binds to.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `youju serve` listens on.")
+    # --- service (`youju serve`; unsafe values are refused at start-up by service.security.check_settings)
+    host: str = Field(default="127.0.0.1", description="Address `youju serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `youju serve` listens on.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins (scheme://host[:port]) allowed to call the API from a browser and to frame the "
         "widget pages; comma-separated or a JSON list. Empty = same origin only.",
     )
     max_body_bytes: int = Field(
-        16 * 1024, ge=1024, description="Largest request body accepted, in bytes (larger: 413 body_too_large)."
+        default=16 * 1024,
+        ge=1024,
+        description="Largest request body accepted, in bytes (larger: 413 body_too_large).",
     )
     max_convert_chars: int = Field(
-        20_000, ge=1, description="Most characters, all texts together, one /api/v1/convert call may convert."
+        default=20_000,
+        ge=1,
+        description="Most characters, all texts together, that one /api/v1/convert call converts.",
     )
     rate_limit_per_minute: int = Field(
-        60, ge=0, description="Requests per minute per client IP on the public API (0 = no limit)."
+        default=60, ge=0, description="Requests per minute per client IP on the public API (0 = no limit)."
     )
-    rate_limit_burst: int = Field(20, ge=1, description="Requests a client may make at once before the rate applies.")
+    rate_limit_burst: int = Field(
+        default=20, ge=1, description="Requests a client may make at once before the per-minute rate applies."
+    )
     max_concurrent_searches: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
-        description="Searches run at the same time (default: number of cores); others wait briefly, then 503.",
+        description="Searches run at once (default: number of cores); others wait briefly, then 503 busy.",
     )
     busy_timeout_seconds: float = Field(
-        2.0, ge=0, description="How long a search waits for a free slot before the answer is 503 busy."
+        default=2.0, ge=0, description="Seconds a search waits for a free slot before the answer is 503 busy."
     )
     admin_key: SecretStr | None = Field(
-        None,
+        default=None,
         description="Bearer token for /api/v1/admin/* (index reload); unset disables those endpoints. "
         "At least 16 characters, not a default word.",
     )
     staff_key: SecretStr | None = Field(
-        None,
-        description="Password of the staff console and /api/v1/staff/* (HTTP Basic, any user name, or Bearer); "
-        "unset leaves them open. At least 16 characters, not a default word.",
+        default=None,
+        description="Password of the staff console and /api/v1/staff/* (HTTP Basic with any user name, or "
+        "Bearer); unset leaves them open. At least 16 characters, not a default word.",
     )
-    feedback_db: Path = Field(Path("var/feedback.sqlite3"), description="SQLite file storing citizen feedback.")
+    feedback_db: Path = Field(default=Path("var/feedback.sqlite3"), description="SQLite file storing citizen feedback.")
     client_hash_secret: SecretStr | None = Field(
-        None,
-        description="Key of the HMAC that turns client IPs into anonymous feedback keys; unset: generated once and "
-        "kept beside feedback_db (<feedback_db>.secret).",
+        default=None,
+        description="Key of the HMAC that turns client IPs into anonymous feedback keys; unset: generated "
+        "once and kept beside feedback_db (<feedback_db>.secret).",
     )
 
     @field_validator("cors_origins", mode="before")

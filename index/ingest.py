@@ -129,7 +129,8 @@ def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[Skipped]]:
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
-        if path.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in path.parts):
+        rel_parts = path.relative_to(corpus_dir).parts
+        if path.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel_parts):
             continue
         try:
             docs.append(read_document(path, corpus_dir))
@@ -170,7 +171,7 @@ def _split_runin(line: str) -> tuple[str, str] | None:
     if len(title) > _MAX_RUNIN_TITLE:
         # A numbered item whose first sentence is long: the number is the heading, the line is body.
         return None
-    return title, line[len(title):]
+    return title, line[len(title) :]
 
 
 def paragraphs(doc: Document) -> list[Paragraph]:

@@ -16,13 +16,11 @@ import numpy.typing as npt
 
 Tokenizer = Callable[[str], list[str]]
 
-# Question words and particles that carry no topic (matching form: Simplified, lower case).
+# Question words and particles that carry no topic: index/data/stopwords.txt.
 STOPWORDS = frozenset(
-    """的 了 是 吗 嘛 呢 吧 啊 呀 么 着 过 和 与 及 或 等 在 对 把 被 从 向 将 就 都 也 还 又 很 有 没 没有
-    多少 几 几个 多 怎么 怎么样 怎样 如何 什么 啥 哪 哪些 哪个 哪里 为什么 为何 是否 能 能不能 可以 可不可以
-    请问 请 问 一下 我 我们 你 你们 他 她 它 这 那 这个 那个 这些 那些 吧 呗 嗯 哦 个 之 其 所 以 为 于
-    the a an of to in on for and or is are was were be what how many much which who when where why does do did
-    """.split()
+    w.strip()
+    for w in (Path(__file__).parent / "data" / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    if w.strip() and not w.startswith("#")
 )
 _TOKEN_OK = re.compile(r"\w", re.UNICODE)
 
@@ -78,9 +76,7 @@ class BM25Index:
         indptr = np.asarray(self._r.scores["indptr"])  # type: ignore[attr-defined]
         df = np.diff(indptr)
         n = self.n_docs
-        return {
-            t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items() if t and i < len(df)
-        }
+        return {t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items() if t and i < len(df)}
 
     def save(self, directory: Path) -> None:
         self._r.save(str(directory), allow_pickle=False, show_progress=False)  # type: ignore[attr-defined]

@@ -27,15 +27,16 @@ def set_threads(threads: int) -> None:
 def _embedder(model: str, cache_dir: Path, qp: str | None, pp: str | None, batch: int) -> Embedder:
     from index.embed.st import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(
-        model, cache_dir=cache_dir, query_prefix=qp, passage_prefix=pp, batch_size=batch
-    )
+    return SentenceTransformerEmbedder(model, cache_dir=cache_dir, query_prefix=qp, passage_prefix=pp, batch_size=batch)
 
 
 def make_embedder(settings: Settings) -> Embedder:
     """One embedder per (model, prefixes) per process: the model is loaded once."""
     return _embedder(
-        settings.model, settings.cache_dir, settings.query_prefix, settings.passage_prefix,
+        settings.model,
+        settings.cache_dir,
+        settings.query_prefix,
+        settings.passage_prefix,
         settings.embed_batch_size,
     )
 

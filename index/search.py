@@ -236,9 +236,7 @@ class Searcher:
         ]
         return Answer(query=q, answered=confidence >= self.threshold, confidence=confidence, results=results)
 
-    def _present(
-        self, pi: int, score: float, fused: dict[int, float], tokens: list[str], nq: str
-    ) -> Result:
+    def _present(self, pi: int, score: float, fused: dict[int, float], tokens: list[str], nq: str) -> Result:
         ix = self.index
         best = ix.passages[pi]
         doc = ix.documents[best.doc_id]

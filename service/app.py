@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from index.build import youju_version
 from index.config import Settings
+from service.api import ErrorResponse
 from service.api import router as api_router
 from service.errors import CatchAllMiddleware, error_response, install_handlers
 from service.security import BodyLimitMiddleware, SecurityHeadersMiddleware, check_settings
@@ -58,7 +59,9 @@ class _JsonCORSMiddleware(CORSMiddleware):
         response = super().preflight_response(request_headers)
         if response.status_code != 400:
             return response
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
+        }
         return error_response(400, "cors_rejected", bytes(response.body).decode("utf-8", "replace"), headers)
 
 
@@ -84,7 +87,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_tags=[
-            {"name": "citizens", "description": "Public endpoints used by the widget (rate-limited per client)."},
+            {
+                "name": "citizens",
+                "description": "Public endpoints used by the widget (rate-limited per client).",
+            },
             {"name": "staff", "description": "Staff console data (staff key, when set)."},
             {"name": "admin", "description": "Operations (admin key; disabled when unset)."},
             {"name": "health", "description": "Liveness and readiness probes."},
@@ -93,15 +99,20 @@ def create_app(
     app.state.runtime = runtime
     install_handlers(app)
 
-    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["health"])
+    @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, Any]:
         """200 while the process is alive."""
         return {"status": "alive"}
 
-    @app.api_route("/readyz", methods=["GET", "HEAD"], tags=["health"], responses={503: {"description": "Not ready"}})
+    @app.get(
+        "/readyz", tags=["health"], responses={503: {"model": ErrorResponse, "description": "Not ready"}}
+    )
     async def readyz(request: Request) -> dict[str, Any]:
         """200 once the index is loaded and the model warm; 503 (not_ready) before."""
         return get_runtime(request).readiness()
+
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+    app.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)
 
     app.include_router(api_router)
     app.include_router(ui_router(static_dir or STATIC_DIR))
@@ -127,6 +138,7 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory service.app:app_from_env`` (``youju serve`` is the usual way)."""
-    settings = Settings()
+    no_overrides: dict[str, Any] = {}
+    settings = Settings(**no_overrides)  # reads YOUJU_* from the environment
     configure_threads(settings)
     return create_app(settings)

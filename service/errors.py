@@ -75,7 +75,7 @@ def status_of(exc: core.YoujuError) -> int:
         return exc.status
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 

@@ -102,8 +102,8 @@ class FeedbackStore:
             conn = self._connect()
             try:
                 cur = conn.execute(
-                    "INSERT INTO feedback (created_at, query, passage_id, helpful, comment, client_key, index_build)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO feedback (created_at, query, passage_id, helpful, comment, client_key, "
+                    "index_build) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (now, query, passage_id, int(helpful), comment, self.client_key(client_ip), index_build),
                 )
                 return int(cur.lastrowid or 0)

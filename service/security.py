@@ -29,9 +29,26 @@ T = TypeVar("T")
 
 WEAK_SECRETS = frozenset(
     {
-        "changeme", "change-me", "change_me", "admin", "administrator", "secret", "password", "passw0rd",
-        "default", "youju", "staff", "test", "token", "key", "letmein", "123456", "12345678", "1234567890",
-        "0123456789abcdef", "qwerty",
+        "changeme",
+        "change-me",
+        "change_me",
+        "admin",
+        "administrator",
+        "secret",
+        "password",
+        "passw0rd",
+        "default",
+        "youju",
+        "staff",
+        "test",
+        "token",
+        "key",
+        "letmein",
+        "123456",
+        "12345678",
+        "1234567890",
+        "0123456789abcdef",
+        "qwerty",
     }
 )
 MIN_SECRET_CHARS = 16
@@ -44,9 +61,13 @@ def _check_secret(name: str, value: SecretStr | None) -> None:
     raw = value.get_secret_value()
     env = f"YOUJU_{name.upper()}"
     if not raw.strip():
-        raise ConfigError(f"{env} is set but empty; set a random value of {MIN_SECRET_CHARS}+ characters or unset it")
+        raise ConfigError(
+            f"{env} is set but empty; set a random value of {MIN_SECRET_CHARS}+ characters or unset it"
+        )
     if raw.strip().lower() in WEAK_SECRETS or len(set(raw)) < 4:
-        raise ConfigError(f"{env} is a default or guessable value; use a random one (e.g. `openssl rand -hex 24`)")
+        raise ConfigError(
+            f"{env} is a default or guessable value; use a random one (e.g. `openssl rand -hex 24`)"
+        )
     if len(raw) < MIN_SECRET_CHARS:
         raise ConfigError(
             f"{env} is {len(raw)} characters long; use at least {MIN_SECRET_CHARS} random characters"
@@ -99,7 +120,12 @@ class RateLimiter:
     """
 
     def __init__(
-        self, per_minute: int, burst: int, *, max_clients: int = 100_000, clock: Callable[[], float] = time.monotonic
+        self,
+        per_minute: int,
+        burst: int,
+        *,
+        max_clients: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
@@ -170,7 +196,10 @@ class SearchGate:
 
     def _busy(self) -> ApiError:
         return ApiError(
-            503, "busy", "the service is busy answering other questions; try again shortly", {"Retry-After": "1"}
+            503,
+            "busy",
+            "the service is busy answering other questions; try again shortly",
+            {"Retry-After": "1"},
         )
 
     @asynccontextmanager

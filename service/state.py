@@ -1,4 +1,4 @@
-"""What the running service holds: the live searcher (swapped atomically on reload), limits, feedback store."""
+"""What the running service holds: the live searcher (swapped whole on reload), limits, feedback store."""
 
 from __future__ import annotations
 
@@ -74,7 +74,10 @@ class Runtime:
             m = searcher.index.manifest
             log.info(
                 "ready: index %s (%d passages), model %s, in %.1fs",
-                m.build_id, len(searcher.index.passages), searcher.embedder.model_id, time.perf_counter() - t0,
+                m.build_id,
+                len(searcher.index.passages),
+                searcher.embedder.model_id,
+                time.perf_counter() - t0,
             )
         except YoujuError as e:
             self.error = e

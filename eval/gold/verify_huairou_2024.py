@@ -133,8 +133,8 @@ def main():
     for qid, quote in not_found:
         errors.append(f"{qid}: quote NOT FOUND in report: {quote!r}")
 
-    content_lines = {i for i, l in enumerate(lines)
-                     if l.strip() and not re.match(r"^[一二三四五六七八九十]+、", l)}
+    content_lines = {i for i, ln in enumerate(lines)
+                     if ln.strip() and not re.match(r"^[一二三四五六七八九十]+、", ln)}
     for i in sorted(content_lines - covered_lines):
         errors.append(f"report line {i + 1} has no question quoting it: {lines[i][:30]}...")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from index.ann.base import DenseIndex
 from index.ann.faiss_index import FaissFlatIndex, FaissHNSWIndex
 
-BACKENDS: dict[str, type[DenseIndex]] = {"flat": FaissFlatIndex, "hnsw": FaissHNSWIndex}
+BACKENDS: dict[str, type[FaissFlatIndex] | type[FaissHNSWIndex]] = {"flat": FaissFlatIndex, "hnsw": FaissHNSWIndex}
 
 
 def create(kind: str, dimension: int) -> DenseIndex:

@@ -15,9 +15,7 @@ class DenseIndex(ABC):
     def add(self, vectors: npt.NDArray[np.float32]) -> None: ...
 
     @abstractmethod
-    def search(
-        self, queries: npt.NDArray[np.float32], k: int
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    def search(self, queries: npt.NDArray[np.float32], k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """(scores, ids), each [n_queries, k]; ids are -1 where fewer than k vectors exist."""
 
     @abstractmethod

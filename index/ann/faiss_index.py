@@ -4,6 +4,8 @@ Saved with ``faiss.write_index`` (FAISS's own binary format, not a pickle)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import faiss
 import numpy as np
 import numpy.typing as npt
@@ -19,9 +21,7 @@ class _FaissIndex(DenseIndex):
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
-    def search(
-        self, queries: npt.NDArray[np.float32], k: int
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    def search(self, queries: npt.NDArray[np.float32], k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         k = max(1, min(k, self.size)) if self.size else 1
         scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return scores, ids
@@ -52,7 +52,7 @@ class FaissHNSWIndex(_FaissIndex):
     EF_CONSTRUCTION = 200
     EF_SEARCH = 128
 
-    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
+    def __init__(self, dimension: int, index: Any = None) -> None:
         if index is None:
             index = faiss.IndexHNSWFlat(dimension, self.M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = self.EF_CONSTRUCTION

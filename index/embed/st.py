@@ -54,7 +54,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {model_id!r} offline ({type(e).__name__}: {e}). "
                 "Use a local directory, a model already in the Hugging Face cache, or the default."
             ) from e
-        dim = self._model.get_sentence_embedding_dimension()
+        dim = self._model.get_embedding_dimension()
         if not dim:
             raise ModelUnavailableError(f"model {model_id!r} does not report an embedding dimension")
         self.dimension = int(dim)

@@ -72,7 +72,7 @@
     ".sg{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:12px}" +
     ".sg button{border:1px solid #a4161a;background:#fff;color:#a4161a;border-radius:16px;padding:4px 12px;cursor:pointer;font-size:14px}" +
     ".sg button:hover{background:#fdf0f0}" +
-    ".q{margin:14px 0 8px auto;max-width:85%;width:fit-content;background:#eef3fb;border-radius:12px 12px 2px 12px;padding:6px 12px}" +
+    ".log .q{margin:14px 0 8px auto;max-width:85%;width:fit-content;background:#eef3fb;border-radius:12px 12px 2px 12px;padding:6px 12px}" +
     ".m{color:#4a4a4a;font-size:14px}" +
     ".c{border:1px solid #d6d6d6;border-left:4px solid #a4161a;border-radius:6px;padding:10px 12px;margin:0 0 10px}" +
     "blockquote{margin:0}" +
@@ -83,7 +83,7 @@
     ".ac{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;align-items:center}" +
     ".ac button{border:1px solid #8a8a8a;background:#fff;border-radius:6px;padding:2px 10px;cursor:pointer;font-size:13px;min-height:30px}" +
     ".ac button:hover{background:#f2f2f2}" +
-    ".ac .ty{font-size:13px;color:#2e6b30}" +
+    ".ac .ty{font-size:13px;color:#2e6b30}.fb{display:flex;gap:6px}" +
     ".n,.e{border-radius:6px;padding:10px 12px;margin:0 0 10px}" +
     ".n{background:#fff8e1;border:1px solid #e0c36a}.e{background:#fdecea;border:1px solid #e3a29c}" +
     ".n a{color:#0b57d0;font-weight:700}" +
@@ -201,10 +201,18 @@
     if (st.script !== "hans") return Promise.resolve();
     var need = [];
     list.forEach(function (s) { if (s && cache[s] == null && need.indexOf(s) < 0) need.push(s); });
-    if (!need.length) return Promise.resolve();
-    return call("/api/v1/convert", { texts: need, to: "hans" }).then(function (d) {
-      need.forEach(function (s, i) { cache[s] = d.texts && typeof d.texts[i] === "string" ? d.texts[i] : s; });
-    }, function () { /* keep the original text */ });
+    var batches = [], cur = [], size = 0;
+    need.forEach(function (s) { // the API takes at most 50 texts and 20000 characters a call
+      if (cur.length >= 50 || size + s.length > 8000) { batches.push(cur); cur = []; size = 0; }
+      cur.push(s);
+      size += s.length;
+    });
+    if (cur.length) batches.push(cur);
+    return Promise.all(batches.map(function (b) {
+      return call("/api/v1/convert", { texts: b, to: "hans" }).then(function (d) {
+        b.forEach(function (s, i) { cache[s] = d.texts && typeof d.texts[i] === "string" ? d.texts[i] : s; });
+      }, function () { /* keep the original text */ });
+    }));
   }
 
   function call(path, body) {
@@ -231,7 +239,8 @@
   function card(it, r, i) {
     var p = parts(r), c = r.citation || {}, box = el("article", "c");
     box.setAttribute("aria-label", (st.lang === "en" ? "Passage " : "出处 ") + (i + 1));
-    var q = el("blockquote"), para = el("p");
+    var q = el("blockquote"), para = el("p"), zh = st.script === "hant" ? "zh-Hant" : "zh-CN";
+    q.setAttribute("lang", zh);
     function fill(node) {
       p.segs.forEach(function (x) { node.appendChild(x[1] ? el("mark", "", show(x[0])) : document.createTextNode(show(x[0]))); });
     }
@@ -240,10 +249,12 @@
     box.appendChild(q);
     var sec = (c.section || []).map(show).join(" › ");
     box.appendChild(el("p", "ci", "《" + show(c.title || "") + "》" + (sec ? " " + sec : "") + " · " + t("para")(c.paragraph)));
+    box.lastChild.setAttribute("lang", zh);
     var ac = el("div", "ac"), key = r.passage_id, ctx = null;
     if (p.before != null && (p.before || p.after)) {
       var open = !!(it.ex && it.ex[key]), tg = el("button", "", t(open ? "less" : "more"));
       ctx = el("div", "ctx");
+      ctx.setAttribute("lang", zh);
       tg.type = "button";
       tg.setAttribute("aria-expanded", String(open));
       ctx.id = "x" + it.n + "_" + i;
@@ -396,8 +407,8 @@
     e.preventDefault();
     ask(input.value);
   });
-  panel.addEventListener("keydown", function (e) {
-    if (e.key === "Escape") {
+  w.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && st.open) {
       e.stopPropagation();
       close();
     }
@@ -414,6 +425,6 @@
   (document.body || document.documentElement).appendChild(host);
   window.youju = { version: "1", open: function (q) { open(q); }, close: close };
   var urlQ = new URLSearchParams(location.search).get("youju_q");
-  if (urlQ) open(urlQ.slice(0, 500));
+  if (urlQ) open(urlQ.slice(0, 500), true); // at page load: do not steal focus
   else if (D.open === "true") open(null, true);
 })();

@@ -88,7 +88,11 @@ def test_markdown_blocks_front_matter_and_numbered_items(tmp_path):
     doc = read_document(tmp_path / "a.md", tmp_path)
     assert doc.title == "测试文件" and doc.metadata == {"year": 2025}
     paras = paragraphs(doc)
-    assert [p.text for p in paras] == ["为了规范管理，制定本办法。本办法适用于全区。", "各部门应当\n按季度报告。", "普通段落。"]
+    assert [p.text for p in paras] == [
+        "为了规范管理，制定本办法。本办法适用于全区。",
+        "各部门应当\n按季度报告。",
+        "普通段落。",
+    ]
     assert paras[0].section == ("总则", "第一条")
     assert paras[1].section == ("总则", "措施", "1.加强监督")
     assert paras[2].section == ("总则", "措施", "1.加强监督")
@@ -121,3 +125,13 @@ def test_long_sentence_without_punctuation_is_still_cut(tmp_path):
     ps = passages(doc, ChunkConfig(max_chars=200, min_chars=40))
     assert "".join(p.text for p in ps) == body
     assert max(len(p.text) for p in ps) <= 240
+
+
+def test_hidden_files_skipped_but_hidden_parent_directories_are_fine(tmp_path):
+    corpus = tmp_path / ".cache" / "corpus"
+    (corpus / ".git").mkdir(parents=True)
+    (corpus / "a.txt").write_text("正文。\n", encoding="utf-8")
+    (corpus / ".hidden.txt").write_text("隐藏。\n", encoding="utf-8")
+    (corpus / ".git" / "b.txt").write_text("版本库。\n", encoding="utf-8")
+    docs, _ = read_corpus(corpus)
+    assert [d.doc_id for d in docs] == ["a"]

@@ -26,8 +26,18 @@ def test_build_writes_named_files_and_manifest(report_corpus, tmp_path, hash_emb
     assert {"manifest.json", "documents.jsonl", "passages.jsonl", "vectors.npy", "dense.faiss", "bm25"} <= names
     assert not any(p.suffix in (".pkl", ".pickle") for p in live.rglob("*"))
     m = json.loads((live / "manifest.json").read_text())
-    for key in ("format_version", "model", "dimension", "normalizer", "tokenizer", "corpus_fingerprint",
-                "passage_count", "built_at", "youju_version", "ann"):
+    for key in (
+        "format_version",
+        "model",
+        "dimension",
+        "normalizer",
+        "tokenizer",
+        "corpus_fingerprint",
+        "passage_count",
+        "built_at",
+        "youju_version",
+        "ann",
+    ):
         assert key in m
     assert m["model"] == "test/hash-bigrams" and m["dimension"] == 64
     loaded = store.load(root)

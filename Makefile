@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh machine (see README.md):
+#   make run    install into .venv, build the index of docs/corpus, serve on http://127.0.0.1:8000
+#   make test   install with test tools (and Debian's chromium for browser tests), run every test
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: run test lint install install-test screenshots eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch is installed first, pinned, so pip takes the local CPU wheel and never a CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -q "torch==2.13.0"
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -q -e ".[test]"
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "warning: chromium missing and not root: browser tests will be skipped"; fi; \
+	fi
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: $(VENV)/.installed
+	$(BIN)/youju build
+	$(BIN)/youju serve
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check index service eval tests
+	$(BIN)/mypy index service eval
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check index service eval tests
+	$(BIN)/mypy index service eval
+
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python -m service.screenshots --out docs/screenshots
+
+eval: $(VENV)/.installed-test
+	$(BIN)/youju eval
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

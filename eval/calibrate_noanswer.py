@@ -1,0 +1,101 @@
+"""Fit the no-answer model of ``index/noanswer.py`` on data.
+
+    python -m eval.calibrate_noanswer [--negatives 600]
+
+Answerable questions: the report's gold set (eval/gold/huairou_2024.jsonl). Unanswerable questions:
+the gold set's no-answer questions (near misses written for this report) plus a sample of CMRC2018 dev
+questions (Wikipedia trivia, which the report cannot answer) asked against the report.
+Gold questions with an even number fit the model; odd ones are held out and reported.
+A logistic regression on (dense cosine of the top result, idf-weighted term coverage of the top result)
+gives the confidence; the threshold is the lowest confidence that keeps the fitting half's
+answerable recall >= ``--min-recall`` while maximising balanced accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+
+import numpy as np
+
+from eval.datasets import SHARED, load_gold
+from eval.retrieval import index_for, query_vectors
+from index import store
+from index.config import Settings
+from index.runtime import make_embedder, set_threads
+from index.search import Searcher
+
+SEED = 20241
+
+
+def features(searcher: Searcher, texts: list[str], vecs: np.ndarray) -> np.ndarray:
+    rows = []
+    for t, v in zip(texts, vecs, strict=True):
+        r = searcher.rank(t, query_vector=v, depth=1)
+        rows.append((r.dense_top, r.coverage_top))
+    return np.array(rows, dtype=np.float64)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--negatives", type=int, default=600, help="CMRC2018 questions used as negatives")
+    ap.add_argument("--min-recall", type=float, default=0.9, help="answerable recall the threshold keeps")
+    args = ap.parse_args(argv)
+    from sklearn.linear_model import LogisticRegression
+
+    settings = Settings()
+    set_threads(settings.threads)
+    embedder = make_embedder(settings)
+    gold = load_gold()
+    root, _ = index_for(gold, settings, embedder)
+    searcher = Searcher(store.load(root), embedder)
+    cmrc = json.loads((SHARED / "cmrc2018_dev.json").read_text(encoding="utf-8"))
+    trivia = [q["question"] for a in cmrc["data"] for p in a["paragraphs"] for q in p["qas"]]
+    random.Random(SEED).shuffle(trivia)
+    trivia = trivia[: args.negatives]
+
+    texts = [q.text for q in gold.questions] + trivia
+    labels = np.array([1 if q.gold else 0 for q in gold.questions] + [0] * len(trivia))
+    fit = np.array(
+        [int(q.qid.split("-")[-1]) % 2 == 0 for q in gold.questions] + [i % 2 == 0 for i in range(len(trivia))]
+    )
+    vecs = query_vectors(embedder, searcher, texts, settings.cache_dir / "eval-queries")
+    X = features(searcher, texts, vecs)
+
+    model = LogisticRegression(C=10.0).fit(X[fit], labels[fit])
+    w_dense, w_cov = (float(x) for x in model.coef_[0])
+    bias = float(model.intercept_[0])
+    conf = 1.0 / (1.0 + np.exp(-(X @ np.array([w_dense, w_cov]) + bias)))
+
+    def rates(mask: np.ndarray, t: float) -> tuple[float, float, float]:
+        pos, neg = labels[mask] == 1, labels[mask] == 0
+        said = conf[mask] >= t
+        recall = float(said[pos].mean())
+        specificity = float((~said[neg]).mean())
+        no_prec = float((~said & neg).sum() / max(1, (~said).sum()))
+        return recall, specificity, no_prec
+
+    best_t, best_ba = 0.5, -1.0
+    for t in np.linspace(0.01, 0.99, 99):
+        rec, spec, _ = rates(fit, float(t))
+        if rec >= args.min_recall and (rec + spec) / 2 > best_ba:
+            best_t, best_ba = float(t), (rec + spec) / 2
+    print(f"W_DENSE = {w_dense:.4f}\nW_COVERAGE = {w_cov:.4f}\nBIAS = {bias:.4f}\nTHRESHOLD = {best_t:.2f}")
+    gold_mask = np.arange(len(texts)) < len(gold.questions)
+    for name, mask in [
+        ("fit half (gold even + trivia even)", fit),
+        ("held-out half (gold odd + trivia odd)", ~fit),
+        ("held-out gold only (near misses)", ~fit & gold_mask),
+    ]:
+        rec, spec, prec = rates(mask, best_t)
+        print(
+            f"{name}: answerable recall {rec:.3f}, unanswerable caught {spec:.3f}, no-answer precision {prec:.3f}, "
+            f"n={int(mask.sum())} ({int((labels[mask] == 0).sum())} unanswerable)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""``youju serve``: build the index if there is none, then run the API under uvicorn (one worker)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from index import store
+from index.config import Settings
+from index.errors import IndexNotFoundError
+from service.app import configure_threads, create_app
+from service.security import check_settings
+from service.state import Runtime
+
+log = logging.getLogger("youju.service")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def install_sighup(runtime: Runtime) -> None:
+    """SIGHUP reloads the index (like POST /api/v1/admin/reload), in a thread: never in the handler."""
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_hup(signum: int, frame: FrameType | None) -> None:
+        log.info("SIGHUP: reloading the index")
+        threading.Thread(target=runtime.reload_logged, name="youju-reload", daemon=True).start()
+
+    signal.signal(signal.SIGHUP, on_hup)
+
+
+def serve(
+    settings: Settings, host: str | None = None, port: int | None = None, index_dir: Path | None = None
+) -> int:
+    import uvicorn
+
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": index_dir})
+    check_settings(settings)  # refuse to start on unsafe keys before any slow work
+    logging.getLogger("youju").setLevel(logging.INFO)
+    configure_threads(settings)
+    try:
+        store.resolve(settings.index_dir)
+    except IndexNotFoundError:
+        from index.runtime import build
+
+        print(
+            f"youju serve: no index at {settings.index_dir}; building it from {settings.corpus_dir}",
+            file=sys.stderr,
+        )
+        report = build(settings, progress=sys.stderr.isatty())
+        print(f"youju serve: built {report.build_dir} ({report.passages} passages)", file=sys.stderr)
+
+    bind_host = host or settings.host
+    if settings.staff_key is None and not _is_loopback(bind_host):
+        log.warning(
+            "YOUJU_STAFF_KEY is not set: the staff console and feedback are open to anyone on %s", bind_host
+        )
+    app = create_app(settings)
+    install_sighup(app.state.runtime)
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=port or settings.port,
+        workers=1,
+        proxy_headers=True,  # X-Forwarded-For is believed only from FORWARDED_ALLOW_IPS (default 127.0.0.1)
+        server_header=False,
+        log_level="info",
+    )
+    return 0

@@ -1,0 +1,390 @@
+/* 有据 youju hotline staff console: instant search of the reports' own text, keyboard-driven, with
+ * one-key copy of "passage + citation" for reading out or pasting into a ticket. No framework. */
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var qEl = $("q"), docEl = $("doc"), secEl = $("sec"), list = $("list"), detail = $("detail"), statusEl = $("status");
+  var RECENT_KEY = "youju.console.recent", MAX_RECENT = 8, TOP_K = 10, DEBOUNCE = 250;
+  var st = { data: null, sel: -1, key: "", ctl: null, timer: 0, sections: {}, opened: null };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function status(text, err) {
+    statusEl.textContent = text;
+    statusEl.classList.toggle("err", !!err);
+  }
+  var toastTimer = 0;
+  function toast(text) {
+    var t = $("toast");
+    t.textContent = text;
+    t.classList.add("on");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { t.classList.remove("on"); }, 1800);
+  }
+
+  function api(path, body, signal) {
+    var opt = { signal: signal, headers: {} };
+    if (body) {
+      opt.method = "POST";
+      opt.headers["Content-Type"] = "application/json";
+      opt.body = JSON.stringify(body);
+    }
+    return fetch(path, opt).then(function (r) {
+      if (r.ok) return r.json();
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        var e = new Error((j.error && j.error.message) || "HTTP " + r.status);
+        e.status = r.status;
+        e.code = j.error && j.error.code;
+        e.retry = parseInt(r.headers.get("Retry-After") || "", 10);
+        throw e;
+      });
+    });
+  }
+  function errText(e) {
+    if (!e.status) return "无法连接检索服务，请检查网络。";
+    if (e.status === 429) return "请求过于频繁，请 " + (e.retry > 0 ? e.retry : 30) + " 秒后再试。";
+    if (e.status === 413) return "问题太长，请精简后再试。";
+    if (e.status === 400 || e.status === 422) return "无法检索这个问题（" + (e.code || e.status) + "）。";
+    if (e.status === 503) return "检索服务繁忙或正在加载索引，请稍后再试。";
+    if (e.status === 401) return "需要坐席登录，请刷新页面。";
+    return "检索出错（" + (e.code || e.status) + "），请稍后再试。";
+  }
+
+  // --------------------------------------------------------------------------- text helpers
+  // Offsets from the server count code points; JS strings count UTF-16 units.
+  function units(s) {
+    if (!/[\uD800-\uDBFF]/.test(s)) return function (i) { return i; };
+    var m = [], i = 0;
+    for (var ch of s) { m.push(i); i += ch.length; }
+    m.push(i);
+    return function (k) { return m[Math.min(Math.max(k, 0), m.length - 1)]; };
+  }
+  function marked(node, text, highlights) {
+    var u = units(text), at = 0;
+    (highlights || []).slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (h) {
+      var s = Math.max(u(h.start), at), e = Math.min(u(h.end), text.length);
+      if (e <= s) return;
+      if (s > at) node.appendChild(document.createTextNode(text.slice(at, s)));
+      node.appendChild(el("mark", "", text.slice(s, e)));
+      at = e;
+    });
+    if (at < text.length) node.appendChild(document.createTextNode(text.slice(at)));
+    return node;
+  }
+  function where(c) {
+    var sec = (c.section || []).join(" › ");
+    return (sec ? sec + " " : "") + "第" + c.paragraph + "段";
+  }
+  function copyText(r) {
+    var c = r.citation;
+    return "「" + r.text + "」\n——《" + c.title + "》 " + where(c) + "（字符 " + c.start + "–" + c.end + "）";
+  }
+
+  // --------------------------------------------------------------------------------- recent
+  function recent() {
+    try {
+      var a = JSON.parse(localStorage.getItem(RECENT_KEY) || "[]");
+      return Array.isArray(a) ? a.filter(function (x) { return typeof x === "string"; }) : [];
+    } catch (e) { return []; }
+  }
+  function remember(q) {
+    q = (q || "").trim();
+    if (!q) return;
+    var a = recent().filter(function (x) { return x !== q; });
+    a.unshift(q);
+    try { localStorage.setItem(RECENT_KEY, JSON.stringify(a.slice(0, MAX_RECENT))); } catch (e) { /* full or off */ }
+    drawRecent();
+  }
+  function drawRecent() {
+    var a = recent(), chips = $("chips");
+    chips.replaceChildren();
+    a.forEach(function (q) {
+      var b = el("button", "chip", q);
+      b.type = "button";
+      b.title = "再次检索：" + q;
+      b.addEventListener("click", function () {
+        qEl.value = q;
+        qEl.focus();
+        run(true);
+      });
+      chips.appendChild(b);
+    });
+    $("recent").hidden = !a.length;
+  }
+  $("clear").addEventListener("click", function () {
+    try { localStorage.removeItem(RECENT_KEY); } catch (e) { /* ignore */ }
+    drawRecent();
+    qEl.focus();
+    toast("已清除最近检索记录");
+  });
+
+  // --------------------------------------------------------------------------------- search
+  function schedule() {
+    clearTimeout(st.timer);
+    st.timer = setTimeout(function () { run(false); }, DEBOUNCE);
+  }
+  function run(force) {
+    clearTimeout(st.timer);
+    var q = qEl.value.trim(), doc = docEl.value, sec = secEl.value.trim();
+    var key = JSON.stringify([q, doc, sec]);
+    if (!force && key === st.key) return Promise.resolve();
+    st.key = key;
+    if (st.ctl) st.ctl.abort();
+    st.ctl = null;
+    if (!q) {
+      show(null);
+      status("");
+      statusEl.dataset.q = "";
+      return Promise.resolve();
+    }
+    var ctl = (st.ctl = new AbortController()), t0 = performance.now();
+    var body = { query: q, top_k: TOP_K };
+    if (doc) body.document_id = doc;
+    if (sec) body.section = sec;
+    status("检索中…");
+    return api("/api/v1/search", body, ctl.signal).then(function (d) {
+      if (ctl !== st.ctl) return;
+      st.ctl = null;
+      show(d);
+      statusEl.dataset.q = q;
+      var n = d.results.length;
+      status(n ? n + " 条结果 · 置信度 " + d.confidence.toFixed(2) + (d.answered ? "" : "（低）") +
+        " · " + Math.round(performance.now() - t0) + " ms" : "没有找到相关段落（可调整文件或章节筛选）。");
+    }, function (e) {
+      if (e.name === "AbortError" || ctl !== st.ctl) return;
+      st.ctl = null;
+      st.key = "";
+      status(errText(e), true);
+    });
+  }
+
+  function show(d) {
+    st.data = d;
+    st.sel = -1;
+    list.replaceChildren();
+    list.removeAttribute("aria-activedescendant");
+    var rs = (d && d.results) || [], low = !!d && !d.answered && rs.length > 0;
+    $("warn").hidden = !low;
+    $("empty").hidden = !!d;
+    qEl.setAttribute("aria-expanded", String(rs.length > 0));
+    rs.forEach(function (r, i) {
+      var c = r.citation, li = el("li", "row");
+      li.id = "r" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      var h = el("div", "rh");
+      h.appendChild(el("span", "rk", String(i + 1)));
+      h.appendChild(el("span", "sc", r.score.toFixed(2)));
+      var ci = el("span", "ci", where(c));
+      ci.title = "《" + c.title + "》 " + where(c);
+      h.appendChild(ci);
+      if (low) h.appendChild(el("span", "low", "低置信"));
+      var cp = el("button", "cp", "复制");
+      cp.type = "button";
+      cp.tabIndex = -1;
+      cp.setAttribute("aria-label", "复制第 " + (i + 1) + " 条原文和出处");
+      cp.addEventListener("click", function (ev) {
+        ev.stopPropagation();
+        select(i);
+        copy();
+      });
+      h.appendChild(cp);
+      li.appendChild(h);
+      li.appendChild(marked(el("p", "tx"), r.text, r.highlights));
+      li.addEventListener("click", function () {
+        select(i);
+        openCtx();
+      });
+      list.appendChild(li);
+      (c.section || []).forEach(function (s) { st.sections[s] = 1; });
+    });
+    var dl = $("secs");
+    dl.replaceChildren();
+    Object.keys(st.sections).sort().forEach(function (s) {
+      var o = el("option");
+      o.value = s;
+      dl.appendChild(o);
+    });
+  }
+  function select(i) {
+    var rows = list.children;
+    if (!rows.length) return;
+    i = Math.max(0, Math.min(i, rows.length - 1));
+    if (st.sel >= 0 && rows[st.sel]) rows[st.sel].setAttribute("aria-selected", "false");
+    st.sel = i;
+    rows[i].setAttribute("aria-selected", "true");
+    list.setAttribute("aria-activedescendant", rows[i].id);
+    qEl.setAttribute("aria-activedescendant", rows[i].id);
+    rows[i].scrollIntoView({ block: "nearest" });
+  }
+  function current() {
+    return st.data && st.sel >= 0 ? st.data.results[st.sel] : null;
+  }
+
+  // ------------------------------------------------------------------------- context pane
+  function openCtx() {
+    var r = current();
+    if (!r) return;
+    remember(qEl.value);
+    st.opened = r;
+    detail.replaceChildren(el("p", "empty", "正在载入整段…"));
+    api("/api/v1/passages/" + encodeURIComponent(r.passage_id)).then(function (p) {
+      if (st.opened !== r) return;
+      drawCtx(r, p);
+    }, function (e) {
+      if (st.opened !== r) return;
+      detail.replaceChildren(el("p", "empty", errText(e)));
+    });
+  }
+  function paraBox(cls, label, para) {
+    var box = el("div", "pp " + cls);
+    box.appendChild(el("h3", "", label + " · 第" + para.paragraph + "段" +
+      (cls === "cur" ? "" : "（" + ((para.section || []).slice(-1)[0] || "正文") + "）")));
+    return box;
+  }
+  function drawCtx(r, p) {
+    var c = r.citation, frag = document.createDocumentFragment(), head = el("div", "dh");
+    head.appendChild(el("h2", "", "《" + c.title + "》"));
+    head.appendChild(el("p", "path", where(c) + "（字符 " + c.start + "–" + c.end + "）"));
+    var acts = el("div", "acts"), b = el("button", "", "复制原文＋出处（c）");
+    b.type = "button";
+    b.addEventListener("click", copy);
+    acts.appendChild(b);
+    head.appendChild(acts);
+    frag.appendChild(head);
+    if (p.previous) {
+      var pb = paraBox("nb", "上一段", p.previous);
+      pb.appendChild(el("p", "", p.previous.text));
+      frag.appendChild(pb);
+    }
+    var para = p.paragraph, cur = paraBox("cur", "本段", para || { paragraph: c.paragraph }), tx = el("p");
+    if (para) {
+      var u = units(para.text), s = u(c.start - para.start), e = u(c.end - para.start);
+      if (para.text.slice(s, e) === r.text) {
+        tx.appendChild(document.createTextNode(para.text.slice(0, s)));
+        var hit = marked(el("span", "hit"), r.text, r.highlights);
+        tx.appendChild(hit);
+        tx.appendChild(document.createTextNode(para.text.slice(e)));
+      } else tx.textContent = para.text;
+    } else marked(tx, r.text, r.highlights);
+    cur.appendChild(tx);
+    frag.appendChild(cur);
+    if (p.next) {
+      var nb = paraBox("nb", "下一段", p.next);
+      nb.appendChild(el("p", "", p.next.text));
+      frag.appendChild(nb);
+    }
+    detail.replaceChildren(frag);
+    detail.scrollTop = Math.max(0, cur.offsetTop - head.offsetHeight - 8); // the header stays on top
+  }
+
+  // ---------------------------------------------------------------------------------- copy
+  function copy() {
+    var r = current();
+    if (!r) return;
+    remember(qEl.value);
+    var text = copyText(r), low = st.data && !st.data.answered;
+    var done = function () { toast("已复制第 " + (st.sel + 1) + " 条原文和出处" + (low ? "（注意：低置信）" : "")); };
+    var back = document.activeElement;
+    var fallback = function () {
+      var ta = el("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.className = "sr";
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      ta.remove();
+      if (back && back.focus) back.focus();
+      if (ok) done();
+      else toast("无法访问剪贴板，请手动选择文字复制");
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+  }
+
+  // ------------------------------------------------------------------------------ keyboard
+  function typing(t) {
+    return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable);
+  }
+  qEl.addEventListener("input", schedule);
+  qEl.addEventListener("keydown", function (e) {
+    if (e.isComposing) return; // IME candidate selection uses these keys
+    if (e.key === "ArrowDown" && list.children.length) {
+      e.preventDefault();
+      list.focus();
+      select(st.sel < 0 ? 0 : st.sel);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      remember(qEl.value);
+      run(false);
+    } else if (e.key === "Escape" && qEl.value) {
+      e.preventDefault();
+      qEl.value = "";
+      run(false);
+    }
+  });
+  $("f").addEventListener("submit", function (e) { e.preventDefault(); });
+  docEl.addEventListener("change", function () { run(false); });
+  secEl.addEventListener("input", schedule);
+  secEl.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      run(false);
+    }
+  });
+  list.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      select(st.sel + 1);
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      if (st.sel <= 0) qEl.focus();
+      else select(st.sel - 1);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      openCtx();
+    } else if (e.key === "c" || e.key === "C") {
+      e.preventDefault();
+      copy();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      qEl.focus();
+    } else if (e.key === "Home" || e.key === "End") {
+      e.preventDefault();
+      select(e.key === "Home" ? 0 : list.children.length - 1);
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || typing(e.target)) return;
+    if (e.key === "/") {
+      e.preventDefault();
+      qEl.focus();
+      qEl.select();
+    } else if ((e.key === "c" || e.key === "C") && e.target !== list && current()) {
+      e.preventDefault();
+      copy();
+    }
+  });
+
+  // ---------------------------------------------------------------------------------- start
+  drawRecent();
+  api("/api/v1/documents").then(function (d) {
+    (d.documents || []).forEach(function (doc) {
+      var o = el("option", "", doc.title);
+      o.value = doc.document_id;
+      docEl.appendChild(o);
+    });
+  }, function () { /* the filter stays at 全部文件 */ });
+  api("/api/v1/staff/status").then(function (s) {
+    if (s.index) $("keys").appendChild(el("span", "", " · 索引：" + s.index.documents + " 份文件，" + s.index.passages + " 段"));
+  }, function () { /* optional */ });
+  qEl.focus();
+  if (qEl.value.trim()) run(false);
+})();

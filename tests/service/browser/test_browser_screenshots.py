@@ -1,0 +1,25 @@
+"""``python -m service.screenshots`` keeps working: four small PNGs of the widget and the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service import screenshots
+
+
+def test_screenshot_script_writes_small_pngs(fast_server, browser, tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    written = screenshots.take(fast_server.url, out, browser=browser)  # main() minus argument parsing
+    assert [p.parent for p in written] == [out] * 4
+    sizes = {
+        "widget-phone.png": (720, 1480),  # 360x740 at device scale 2
+        "widget-no-answer.png": (720, 1480),
+        "widget-desktop.png": (1280, 800),
+        "console.png": (1280, 800),
+    }
+    assert sorted(p.name for p in out.iterdir()) == sorted(sizes)
+    for name, (w, h) in sizes.items():
+        data = (out / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(data[16:20], "big") == w and int.from_bytes(data[20:24], "big") == h
+        assert len(data) < 300 * 1024, (name, len(data))

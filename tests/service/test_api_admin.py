@@ -1,0 +1,140 @@
+"""Admin reload: authentication, atomic swap under concurrent searches, SIGHUP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from index.search import Searcher
+from service.server import install_sighup
+from service.state import Runtime
+from tests.conftest import REPORT_DIR, HashEmbedder
+from tests.service.conftest import (
+    ADMIN_KEY,
+    ServeFn,
+    assert_error,
+    build_hash_index,
+    hash_factory,
+    make_settings,
+)
+
+EXTRA = "一、新建设施\n懷柔區新建星辰天文觀測臺，向市民免費開放觀測銀河。\n"
+
+
+@pytest.fixture
+def own_index(tmp_path: Path) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REPORT_DIR, corpus)
+    return corpus, build_hash_index(corpus, tmp_path / "index")
+
+
+def test_admin_disabled_without_key_and_authenticated_with_it(serve: ServeFn) -> None:
+    live = serve()
+    with live.client() as c:
+        assert_error(
+            c.post("/api/v1/admin/reload", headers={"Authorization": "Bearer x" * 20}), 404, "not_found"
+        )
+    live = serve(admin_key=ADMIN_KEY)
+    with live.client() as c:
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong-key-0123456789"},
+            {"Authorization": f"Basic {ADMIN_KEY}"},
+        ):
+            r = c.post("/api/v1/admin/reload", headers=headers)
+            assert_error(r, 401, "unauthorized")
+            assert r.headers["www-authenticate"].startswith("Bearer")
+        r = c.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        assert r.status_code == 200
+        assert set(r.json()) >= {"index", "previous", "passages", "model"}
+
+
+def test_reload_under_concurrent_searches(serve: ServeFn, own_index: tuple[Path, Path]) -> None:
+    corpus, root = own_index
+    live = serve(admin_key=ADMIN_KEY, index_dir=root)
+    runtime: Runtime = live.app.state.runtime
+    old = runtime.searcher
+    assert old is not None
+    failures: list[str] = []
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with live.client() as c:
+            while not stop.is_set():
+                try:
+                    r = c.post("/api/v1/search", json={"query": "森林覆盖率多少", "top_k": 3})
+                    statuses.append(r.status_code)
+                    if r.status_code != 200 or not r.json()["results"]:
+                        failures.append(r.text)
+                except httpx.HTTPError as e:  # pragma: no cover - reported below
+                    failures.append(repr(e))
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    with live.client() as c:
+        missing = c.post("/api/v1/search", json={"query": "星辰天文观测台", "document_id": "extra"}).json()
+        assert missing["results"] == []
+        (corpus / "extra.txt").write_text(EXTRA, encoding="utf-8")
+        build_hash_index(corpus, root)
+        r = c.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        assert r.status_code == 200, r.text
+        info = r.json()
+        assert info["index"] != info["previous"] == old.index.manifest.build_id
+        time.sleep(0.3)  # keep searching on the new index for a while
+        stop.set()
+        for t in threads:
+            t.join(30)
+        assert not failures, failures[:3]
+        assert len(statuses) > 10
+        new = runtime.searcher
+        assert new is not old and new is not None
+        assert new.embedder is old.embedder  # the model is reused, not loaded again
+        found = c.post("/api/v1/search", json={"query": "星辰天文观测台", "top_k": 1}).json()
+        assert found["results"][0]["citation"]["document_id"] == "extra"
+        assert "星辰天文觀測臺" in found["results"][0]["text"]
+        docs = {d["document_id"] for d in c.get("/api/v1/documents").json()["documents"]}
+        assert docs == {"extra", "huairou-2024-law-based-government-report"}
+        assert c.get("/readyz").json()["index"] == info["index"]
+
+
+def test_failed_reload_keeps_serving_the_old_index(serve: ServeFn, own_index: tuple[Path, Path]) -> None:
+    _, root = own_index
+    live = serve(admin_key=ADMIN_KEY, index_dir=root)
+    before = live.app.state.runtime.searcher
+    (root / "current").unlink()
+    with live.client() as c:
+        r = c.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        assert_error(r, 503, "index_not_found")
+        assert live.app.state.runtime.searcher is before
+        assert c.post("/api/v1/search", json={"query": "森林"}).status_code == 200
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
+def test_sighup_reloads(tmp_path: Path, own_index: tuple[Path, Path]) -> None:
+    corpus, root = own_index
+    runtime = Runtime(make_settings(tmp_path, root), hash_factory)
+    runtime.load()
+    before = runtime.searcher
+    assert isinstance(before, Searcher)
+    (corpus / "extra.txt").write_text(EXTRA, encoding="utf-8")
+    build_hash_index(corpus, root, HashEmbedder())
+    previous = signal.getsignal(signal.SIGHUP)
+    try:
+        install_sighup(runtime)
+        os.kill(os.getpid(), signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while runtime.searcher is before:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert runtime.searcher is not None and "extra" in runtime.searcher.index.documents

@@ -43,8 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, help="port (default: YOUJU_PORT or 8000)")
     s.add_argument("--index", type=Path, help="index directory (built first if missing)")
 
-    e = sub.add_parser("eval", help="run retrieval benchmarks and write a report (see docs/evaluation.md)")
-    e.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the evaluation harness")
+    # `youju eval ...` is handed to the harness's own parser (see `youju eval --help`).
+    sub.add_parser("eval", help="run retrieval benchmarks and write a report (see docs/evaluation.md)", add_help=False)
     return p
 
 
@@ -142,13 +142,16 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, host=args.host, port=args.port, index_dir=args.index)
 
 
-def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.harness import main as eval_main
-
-    return eval_main(args.rest, settings)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:
+        from eval.harness import main as eval_main
+
+        try:
+            return eval_main(argv[1:])
+        except YoujuError as e:
+            print(f"youju: {e.message}", file=sys.stderr)
+            return EXIT_ERROR
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     overrides: dict[str, Any] = {}
@@ -158,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["index_dir"] = args.index
     try:
         settings = Settings(**overrides)
-        handler = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve, "eval": _cmd_eval}[args.command]
+        handler = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve}[args.command]
         return handler(args, settings)
     except YoujuError as e:
         print(f"youju: {e.message}", file=sys.stderr)

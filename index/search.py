@@ -139,6 +139,7 @@ class Searcher:
         self._by_id = {p.passage_id: i for i, p in enumerate(index.passages)}
         self._idf = index.bm25.idf_table()
         self._max_idf = max(self._idf.values(), default=1.0)
+        self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._para_passages: dict[tuple[str, int], list[int]] = {}
         for i, p in enumerate(index.passages):
             self._para_passages.setdefault(p.paragraph_key, []).append(i)
@@ -213,11 +214,16 @@ class Searcher:
         by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
         return Ranked(ranked, scores, dense_top, cov, by_passage, nq, tokens)
 
-    @staticmethod
-    def _passes(p: Passage, document_id: str | None, section: str | None) -> bool:
+    def _passes(self, p: Passage, document_id: str | None, section: str | None) -> bool:
+        """Section filters match heading prefixes in matching form: 主要举措 finds 主要舉措."""
         if document_id is not None and p.doc_id != document_id:
             return False
-        return section is None or any(s.startswith(section) for s in p.section)
+        if section is None:
+            return True
+        want = self.normalizer(section)
+        if p.section not in self._norm_sections:
+            self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
+        return any(h.startswith(want) or want in h for h in self._norm_sections[p.section])
 
     # ---------------------------------------------------------------------------------- answering
     def search(

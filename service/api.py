@@ -22,9 +22,20 @@ AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 # ------------------------------------------------------------------------------------ dependencies
 
 
-async def rate_limited(request: Request) -> None:
-    """Public endpoints: token bucket per client address (429 rate_limited with Retry-After)."""
-    get_runtime(request).limiter.check(rate_key(client_ip(request.scope)))
+async def rate_limited(request: Request, authorization: AuthorizationHeader = None) -> None:
+    """Public endpoints: token bucket per client address (429 rate_limited with Retry-After).
+
+    Staff who present the configured staff credential (the console does, after its login) are exempt:
+    a call centre shares one address, and its searches are not anonymous traffic."""
+    runtime = get_runtime(request)
+    staff_key = runtime.settings.staff_key
+    if staff_key is not None and authorization is not None:
+        try:
+            check_staff(authorization, staff_key)
+            return
+        except ApiError:
+            pass
+    runtime.limiter.check(rate_key(client_ip(request.scope)))
 
 
 async def staff_only(request: Request, authorization: AuthorizationHeader = None) -> None:

@@ -213,3 +213,16 @@ def test_feedback_is_stored_without_the_ip(live: LiveServer) -> None:
         assert not any(isinstance(v, str) and ("203.0.113" in v or "127.0.0.1" in v) for v in tuple(row))
     for f in db.parent.glob(db.name + "*"):
         assert ip.encode() not in f.read_bytes()
+
+
+def test_staff_with_credential_are_not_rate_limited(serve: ServeFn) -> None:
+    key = "staff-key-0123456789-abcdef"
+    live = serve(rate_limit_per_minute=60, rate_limit_burst=2, staff_key=key)
+    staff = {"Authorization": f"Bearer {key}"}
+    with live.client() as c:
+        for _ in range(6):
+            assert c.post("/api/v1/search", json={"query": "森林"}, headers=staff).status_code == 200
+        # A wrong credential is just a citizen: limited like everyone else.
+        wrong = {"Authorization": "Bearer not-the-staff-key-at-all"}
+        codes = [c.post("/api/v1/search", json={"query": "森林"}, headers=wrong).status_code for _ in range(4)]
+        assert codes[:2] == [200, 200] and codes[-1] == 429

@@ -1,0 +1,96 @@
+"""Search behaviour that does not depend on the model (hash embedder); model-backed checks are in
+test_search_model.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import store
+from index.build import build_index
+from index.errors import InvalidQueryError, PassageNotFoundError, QueryTooLongError
+from index.search import Searcher, validate_query
+
+
+@pytest.fixture
+def searcher(report_corpus: Path, tmp_path: Path, hash_embedder) -> Searcher:  # type: ignore[no-untyped-def]
+    (report_corpus / "second.md").write_text(
+        "---\ntitle: 第二份文件\n---\n# 第一部分\n\n森林防火工作安排。森林覆盖率目标另行制定。\n\n# 第二部分\n\n其他内容。\n",
+        encoding="utf-8",
+    )
+    root = tmp_path / "index"
+    build_index(report_corpus, root, hash_embedder, passage_prefix="", query_prefix="")
+    return Searcher(store.load(root), hash_embedder)
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [("", InvalidQueryError), ("   \u3000 ", InvalidQueryError), ("森林\x00覆盖", InvalidQueryError),
+     ("森" * 501, QueryTooLongError), (None, InvalidQueryError), (42, InvalidQueryError)],
+)
+def test_bad_queries_are_refused_with_clear_errors(query, error):  # type: ignore[no-untyped-def]
+    with pytest.raises(error):
+        validate_query(query, 500)
+
+
+def test_odd_unicode_is_searchable(searcher: Searcher) -> None:
+    for q in ["森林覆盖率？？", "😀 森林", "ｆｏｒｅｓｔ　森林", "\u200b森林\u200d", "森林\t覆盖率\n"]:
+        ans = searcher.search(q)
+        assert ans.results, q
+
+
+def test_results_cite_exact_spans_and_highlights_inside_text(searcher: Searcher) -> None:
+    ans = searcher.search("森林覆盖率达到了多少", top_k=5)
+    assert ans.results
+    docs = searcher.index.documents
+    for r in ans.results:
+        c = r.citation
+        doc = docs[c.document_id]
+        assert doc.text[c.start : c.end] == r.text
+        assert r.context[r.context_start : r.context_start + len(r.text)] == r.text
+        for h in r.highlights:
+            assert 0 <= h["start"] < h["end"] <= len(r.text)
+    keys = [(r.citation.document_id, r.citation.paragraph) for r in ans.results]
+    assert len(keys) == len(set(keys)), "a paragraph is listed twice"
+
+
+def test_figure_sentence_is_highlighted(searcher: Searcher) -> None:
+    ans = searcher.search("森林覆盖率多少")
+    top = next(r for r in ans.results if "77.57%" in r.text)
+    assert any("77.57%" in top.text[h["start"] : h["end"]] for h in top.highlights)
+
+
+def test_json_contract(searcher: Searcher) -> None:
+    obj = searcher.search("12345热线满意率", top_k=3).to_json()
+    assert set(obj) >= {"query", "answered", "results"} and isinstance(obj["answered"], bool)
+    assert 1 <= len(obj["results"]) <= 3
+    r = obj["results"][0]
+    assert set(r) >= {"passage_id", "text", "context", "score", "highlights", "citation"}
+    assert set(r["citation"]) == {"document_id", "title", "section", "paragraph", "start", "end"}
+
+
+def test_filters_by_document_and_section_in_either_script(searcher: Searcher) -> None:
+    only = searcher.search("森林", document_id="second")
+    assert only.results and {r.citation.document_id for r in only.results} == {"second"}
+    plan = searcher.search("法治", section="四、2025年主要安排")
+    assert plan.results and all(r.citation.section[0].startswith("四、") for r in plan.results)
+    simplified = searcher.search("法治", section="主要举措")  # the heading is 主要舉措 in the report
+    assert simplified.results and all("主要舉措" in r.citation.section[0] for r in simplified.results)
+    none = searcher.search("森林", document_id="no-such-doc")
+    assert none.results == [] and none.answered is False
+
+
+def test_passage_lookup_with_neighbours(searcher: Searcher) -> None:
+    r = searcher.search("森林覆盖率").results[0]
+    p = searcher.passage(r.passage_id)
+    assert p["paragraph"]["text"].find(p["text"]) >= 0
+    assert p["previous"] is None or p["previous"]["paragraph"] == p["paragraph"]["paragraph"] - 1
+    with pytest.raises(PassageNotFoundError):
+        searcher.passage("nope")
+
+
+def test_documents_listing(searcher: Searcher) -> None:
+    docs = {d["document_id"]: d for d in searcher.documents()}
+    assert docs["second"]["title"] == "第二份文件"
+    assert docs["huairou-2024-law-based-government-report"]["metadata"]["year"] == 2024

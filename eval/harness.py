@@ -177,7 +177,7 @@ def _fmt(x: Any) -> str:
     return f"{x:.3f}" if isinstance(x, float) and not np.isnan(x) else ("–" if isinstance(x, float) else str(x))
 
 
-def main(argv: list[str] | None, settings: Settings | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="youju eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -210,7 +210,11 @@ def main(argv: list[str] | None, settings: Settings | None = None) -> int:
         metavar="MD",
         help="also write the report into this Markdown file (e.g. docs/evaluation-results.md)",
     )
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None, settings: Settings | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = settings or Settings()
     set_threads(settings.threads)
     random.seed(args.seed)

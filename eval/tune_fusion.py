@@ -2,7 +2,7 @@
 
     python -m eval.tune_fusion [--limit N]
 
-For every dense weight w in 0.0, 0.05, ..., 1.0 it ranks every question of CMRC2018 dev and of DRCD dev
+For every dense weight w in 0.0, 0.1, ..., 1.0 it ranks every question of CMRC2018 dev and of DRCD dev
 (questions converted to Simplified with OpenCC tw2sp) with ``convex`` fusion, using the questions of
 even-numbered articles to choose w (the weight that maximises the worse of the two sets' MRR@10) and
 reporting the odd-numbered articles' questions as held out. RRF and the two single sides are printed
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     embedder = make_embedder(settings)
     from eval.retrieval import index_for
 
-    weights = [round(x, 2) for x in np.arange(0.0, 1.0001, 0.05)]
+    weights = [round(x, 2) for x in np.arange(0.0, 1.0001, 0.1)]
     table: dict[str, dict[str, dict[str, float]]] = {}
     for es in sets(settings, args.limit):
         root, _ = index_for(es, settings, embedder, progress=True)

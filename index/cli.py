@@ -17,7 +17,7 @@ EXIT_USAGE = 2
 EXIT_ERROR = 1
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="youju",
         description="有据 youju: answers questions about government reports with cited passages only.",
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except YoujuError as e:
             print(f"youju: {e.message}", file=sys.stderr)
             return EXIT_ERROR
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None):

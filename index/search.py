@@ -140,6 +140,8 @@ class Searcher:
         self._idf = index.bm25.idf_table()
         self._max_idf = max(self._idf.values(), default=1.0)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._terms: dict[int, frozenset[str]] = {}
+        self._analyzed: dict[str, tuple[str, list[str]]] = {}
         self._para_passages: dict[tuple[str, int], list[int]] = {}
         for i, p in enumerate(index.passages):
             self._para_passages.setdefault(p.paragraph_key, []).append(i)
@@ -149,12 +151,29 @@ class Searcher:
         """Unknown terms weigh as much as the rarest known term: they are what the corpus lacks."""
         return self._idf.get(term, self._max_idf)
 
-    def coverage(self, query_tokens: list[str], passage: Passage) -> float:
-        """idf-weighted share of the question's terms found in the passage (0..1)."""
+    def _passage_terms(self, i: int) -> frozenset[str]:
+        terms = self._terms.get(i)
+        if terms is None:
+            terms = self._terms[i] = frozenset(self.tokenizer(self.index.passages[i].norm_text))
+        return terms
+
+    def analyze(self, query: str) -> tuple[str, list[str]]:
+        """(matching form, lexical tokens) of a question; memoised, since hotline staff repeat questions."""
+        hit = self._analyzed.get(query)
+        if hit is None:
+            nq = self.normalizer(query)
+            hit = (nq, self.tokenizer(nq))
+            if len(self._analyzed) >= 4096:
+                self._analyzed.clear()
+            self._analyzed[query] = hit
+        return hit
+
+    def coverage(self, query_tokens: list[str], i: int) -> float:
+        """idf-weighted share of the question's terms found in passage ``i`` (0..1)."""
         terms = set(query_tokens)
         if not terms:
             return 0.0
-        have = set(self.tokenizer(passage.norm_text))
+        have = self._passage_terms(i)
         total = sum(self.idf(t) for t in terms)
         return sum(self.idf(t) for t in terms & have) / total if total else 0.0
 
@@ -171,8 +190,7 @@ class Searcher:
     ) -> Ranked:
         """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion)."""
         ix = self.index
-        nq = self.normalizer(query)
-        tokens = self.tokenizer(nq)
+        nq, tokens = self.analyze(query)
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([nq])[0]
         n = len(ix.passages)
         k = min(fusion.CANDIDATES, n)
@@ -210,7 +228,7 @@ class Searcher:
                 break
         top = int(cand[order[0]]) if len(order) else -1
         dense_top = float(dense_scores[order[0]]) if len(order) else 0.0
-        cov = self.coverage(tokens, ix.passages[top]) if top >= 0 else 0.0
+        cov = self.coverage(tokens, top) if top >= 0 else 0.0
         by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
         return Ranked(ranked, scores, dense_top, cov, by_passage, nq, tokens)
 

@@ -67,7 +67,24 @@ def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def model_embedder(model_cache_dir: Path):  # type: ignore[no-untyped-def]
-    from index.embed.st import SentenceTransformerEmbedder
+def model_settings(model_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from index.config import Settings
 
-    return SentenceTransformerEmbedder(cache_dir=model_cache_dir)
+    return Settings(cache_dir=model_cache_dir, index_dir=tmp_path_factory.mktemp("model-index"))
+
+
+@pytest.fixture(scope="session")
+def model_embedder(model_settings):  # type: ignore[no-untyped-def]
+    """The real default model, loaded once per test session (shared with the CLI's own cache)."""
+    from index.runtime import make_embedder
+
+    return make_embedder(model_settings)
+
+
+@pytest.fixture(scope="session")
+def model_searcher(model_settings, model_embedder):  # type: ignore[no-untyped-def]
+    """The shipped report indexed with the real model."""
+    from index.runtime import build, open_searcher
+
+    build(model_settings)
+    return open_searcher(model_settings)

@@ -1,0 +1,43 @@
+"""The shipped report with the real model: the questions citizens ask get the right paragraph first,
+with the figure's sentence highlighted; questions the report cannot answer get answered=false."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("怀柔森林覆盖率多少", "77.57%"),
+        ("12345热线满意率怎么样", "96%"),
+        ("精简了多少个议事协调机构", "50個"),
+        ("政府信息公开申请的答复率", "答復率達100%"),
+        ("行政复议纠错率是多少", None),
+        ("How high is the forest coverage in Huairou?", "77.57%"),
+        ("懷柔森林覆蓋率多少", "77.57%"),
+    ],
+)
+def test_citizen_questions_get_the_right_paragraph_first(model_searcher, question, figure):  # type: ignore[no-untyped-def]
+    ans = model_searcher.search(question)
+    assert ans.answered, (question, ans.confidence)
+    top = ans.results[0]
+    if figure is None:
+        return
+    assert figure in top.text, (question, top.text[:80])
+    marked = [top.text[h["start"] : h["end"]] for h in top.highlights]
+    assert any(figure in m for m in marked), (question, marked)
+
+
+@pytest.mark.parametrize("question", ["怎么办理护照", "北京今天天气怎么样", "社保卡丢了怎么补办", "What is the capital of France?"])
+def test_questions_the_report_cannot_answer_are_flagged(model_searcher, question):  # type: ignore[no-untyped-def]
+    ans = model_searcher.search(question)
+    assert not ans.answered, (question, ans.confidence, ans.results[0].text[:60] if ans.results else "")
+
+
+def test_mainland_wording_finds_taiwan_wording(model_searcher):  # type: ignore[no-untyped-def]
+    # 执法质量 (mainland) must meet 執法品質 (Taiwan) in the report.
+    ans = model_searcher.search("提升执法质量三年行动计划有多少项任务")
+    assert "61項" in ans.results[0].text

@@ -6,8 +6,9 @@ Answerable questions: the report's gold set (eval/gold/huairou_2024.jsonl). Unan
 the gold set's no-answer questions (near misses written for this report) plus a sample of CMRC2018 dev
 questions (Wikipedia trivia, which the report cannot answer) asked against the report.
 Gold questions with an even number fit the model; odd ones are held out and reported.
-A logistic regression on (dense cosine of the top result, idf-weighted term coverage of the top result)
-gives the confidence; the threshold is the lowest confidence that keeps the fitting half's
+A logistic regression on ``noanswer.features`` (dense cosine of the top result, idf-weighted term
+coverage of the top result, and whether the question has no Chinese at all, where lexical coverage says
+nothing; English negatives come from eval/gold/calibration_negatives_en.txt) gives the confidence; the threshold is the lowest confidence that keeps the fitting half's
 answerable recall >= ``--min-recall`` while maximising balanced accuracy.
 """
 
@@ -20,9 +21,9 @@ import sys
 
 import numpy as np
 
-from eval.datasets import SHARED, load_gold
+from eval.datasets import GOLD_DIR, SHARED, load_gold
 from eval.retrieval import index_for, query_vectors
-from index import store
+from index import noanswer, store
 from index.config import Settings
 from index.runtime import make_embedder, set_threads
 from index.search import Searcher
@@ -34,14 +35,14 @@ def features(searcher: Searcher, texts: list[str], vecs: np.ndarray) -> np.ndarr
     rows = []
     for t, v in zip(texts, vecs, strict=True):
         r = searcher.rank(t, query_vector=v, depth=1)
-        rows.append((r.dense_top, r.coverage_top))
+        rows.append(noanswer.features(t, r.dense_top, r.coverage_top, r.unknown_share))
     return np.array(rows, dtype=np.float64)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--negatives", type=int, default=600, help="CMRC2018 questions used as negatives")
-    ap.add_argument("--min-recall", type=float, default=0.9, help="answerable recall the threshold keeps")
+    ap.add_argument("--min-recall", type=float, default=0.95, help="answerable recall the threshold keeps")
     args = ap.parse_args(argv)
     from sklearn.linear_model import LogisticRegression
 
@@ -55,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     trivia = [q["question"] for a in cmrc["data"] for p in a["paragraphs"] for q in p["qas"]]
     random.Random(SEED).shuffle(trivia)
     trivia = trivia[: args.negatives]
+    english = [
+        line.strip()
+        for line in (GOLD_DIR / "calibration_negatives_en.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    trivia += english
 
     texts = [q.text for q in gold.questions] + trivia
     labels = np.array([1 if q.gold else 0 for q in gold.questions] + [0] * len(trivia))
@@ -64,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     vecs = query_vectors(embedder, searcher, texts, settings.cache_dir / "eval-queries")
     X = features(searcher, texts, vecs)
 
-    model = LogisticRegression(C=10.0).fit(X[fit], labels[fit])
-    w_dense, w_cov = (float(x) for x in model.coef_[0])
+    model = LogisticRegression(C=10.0, max_iter=1000).fit(X[fit], labels[fit])
+    w_dense, w_cov, w_foreign, w_unknown = (float(x) for x in model.coef_[0])
     bias = float(model.intercept_[0])
-    conf = 1.0 / (1.0 + np.exp(-(X @ np.array([w_dense, w_cov]) + bias)))
+    conf = 1.0 / (1.0 + np.exp(-(X @ np.array([w_dense, w_cov, w_foreign, w_unknown]) + bias)))
 
     def rates(mask: np.ndarray, t: float) -> tuple[float, float, float]:
         pos, neg = labels[mask] == 1, labels[mask] == 0
@@ -82,9 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         rec, spec, _ = rates(fit, float(t))
         if rec >= args.min_recall and (rec + spec) / 2 > best_ba:
             best_t, best_ba = float(t), (rec + spec) / 2
-    print(f"W_DENSE = {w_dense:.4f}\nW_COVERAGE = {w_cov:.4f}\nBIAS = {bias:.4f}\nTHRESHOLD = {best_t:.2f}")
+    print(
+        f"W_DENSE = {w_dense:.4f}\nW_COVERAGE = {w_cov:.4f}\nW_FOREIGN = {w_foreign:.4f}\n"
+        f"W_UNKNOWN = {w_unknown:.4f}\n"
+        f"BIAS = {bias:.4f}\nTHRESHOLD = {best_t:.2f}"
+    )
     gold_mask = np.arange(len(texts)) < len(gold.questions)
+    foreign = X[:, 2] > 0
     for name, mask in [
+        ("held-out questions without Chinese (English)", ~fit & foreign),
         ("fit half (gold even + trivia even)", fit),
         ("held-out half (gold odd + trivia odd)", ~fit),
         ("held-out gold only (near misses)", ~fit & gold_mask),

@@ -286,6 +286,7 @@ def main(argv: list[str] | None, settings: Settings | None = None) -> int:
                     s = summarize(rows)
                     s.pop("no-answer precision", None)
                     s.pop("no-answer recall", None)
+                    s.pop("no-answer accuracy", None)
                     s.pop("latency p50 ms", None)
                     s.pop("latency p95 ms", None)
                     entry["retrievers"]["baseline: " + b] = s
@@ -324,6 +325,7 @@ COLS = (
     "nDCG@10",
     "no-answer precision",
     "no-answer recall",
+    "no-answer accuracy",
     "latency p50 ms",
     "latency p95 ms",
 )

@@ -112,7 +112,7 @@ def run_set(
             t0 = time.perf_counter()
             ranked = searcher.rank(q.text, query_vector=v, depth=DEPTH, method=method, dense_weight=weight)
             dt = time.perf_counter() - t0
-            conf = noanswer.confidence(ranked.dense_top, ranked.coverage_top)
+            conf = noanswer.confidence(q.text, ranked.dense_top, ranked.coverage_top, ranked.unknown_share)
             rows.append(QuestionResult(q, name, relevance(searcher, q, ranked.passages), ranked.passages, conf, dt))
         run.results[name] = rows
     return run
@@ -135,6 +135,8 @@ def summarize(rows: list[QuestionResult], threshold: float = noanswer.THRESHOLD)
         tp = sum(a and b for a, b in zip(said_no, truly_no, strict=True))
         out["no-answer precision"] = tp / max(1, sum(said_no))
         out["no-answer recall"] = tp / max(1, sum(truly_no))
+        # Share of all questions whose answered / not-answered decision is right.
+        out["no-answer accuracy"] = sum(a == b for a, b in zip(said_no, truly_no, strict=True)) / len(rows)
     lat = [r.seconds * 1000 for r in rows]
     out["latency p50 ms"] = percentile(lat, 0.5)
     out["latency p95 ms"] = percentile(lat, 0.95)

@@ -1,6 +1,6 @@
 """Does the corpus answer the question at all? A calibrated confidence, pure arithmetic.
 
-Two signals of the top result: its dense cosine to the question (topical closeness) and the
+Signals of the question and its top result: its dense cosine to the question (topical closeness) and the
 idf-weighted share of the question's terms it contains (``coverage``; terms the corpus never uses weigh
 as much as its rarest term, so off-topic questions score low). They are combined by a logistic model
 whose coefficients and threshold were fitted by ``eval/calibrate_noanswer.py`` — see
@@ -10,14 +10,36 @@ whose coefficients and threshold were fitted by ``eval/calibrate_noanswer.py`` �
 from __future__ import annotations
 
 import math
+import re
 
-# Fitted by eval/calibrate_noanswer.py (see docs/retrieval.md); placeholder until calibrated.
-W_DENSE = 20.0
-W_COVERAGE = 4.0
-BIAS = -18.0
-THRESHOLD = 0.5
+# Fitted by `python -m eval.calibrate_noanswer` (output and held-out figures in docs/retrieval.md).
+# Refit when the model, the fusion or the coverage definition changes.
+W_DENSE = 8.8777
+W_COVERAGE = 5.1006
+W_FOREIGN = -0.9002
+W_UNKNOWN = -4.2657
+BIAS = -6.9815
+# The lowest confidence that keeps >= 95% of answerable questions answered (fitting half), chosen for
+# balanced accuracy: hiding a right answer from a citizen costs more than showing a near miss.
+THRESHOLD = 0.13
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def confidence(dense_top: float, coverage_top: float) -> float:
-    z = W_DENSE * dense_top + W_COVERAGE * coverage_top + BIAS
+def features(
+    query: str, dense_top: float, coverage_top: float, unknown_share: float
+) -> tuple[float, float, float, float]:
+    """(dense cosine, term coverage, 1 if the question has no Chinese character else 0, unknown share).
+
+    A question in another language than the corpus (English) cannot share terms with it, so its zero
+    coverage is no evidence; the third feature lets the model shift its intercept for such questions.
+    ``unknown_share`` is the idf share of the question's terms that no passage contains (护照 in
+    怎么办理护照): topics the corpus never mentions."""
+    foreign = 0.0 if _CJK.search(query) else 1.0
+    return dense_top, coverage_top, foreign, unknown_share * (1.0 - foreign)
+
+
+def confidence(query: str, dense_top: float, coverage_top: float, unknown_share: float = 0.0) -> float:
+    d, c, foreign, unknown = features(query, dense_top, coverage_top, unknown_share)
+    z = W_DENSE * d + W_COVERAGE * c + W_FOREIGN * foreign + W_UNKNOWN * unknown + BIAS
     return 1.0 / (1.0 + math.exp(-z))

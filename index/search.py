@@ -104,6 +104,7 @@ class Ranked:
     scores: list[float]
     dense_top: float
     coverage_top: float
+    unknown_share: float = 0.0  # idf share of the question's terms that no passage contains
     fused: dict[int, float] = field(default_factory=dict)  # every candidate passage's fused score
     query_norm: str = ""
     query_tokens: list[str] = field(default_factory=list)
@@ -138,7 +139,9 @@ class Searcher:
         self.max_query_chars = max_query_chars
         self._by_id = {p.passage_id: i for i, p in enumerate(index.passages)}
         self._idf = index.bm25.idf_table()
-        self._max_idf = max(self._idf.values(), default=1.0)
+        # A term no passage contains gets the idf of document frequency 0: rarer than any known term.
+        n = len(index.passages)
+        self._unknown_idf = math.log1p((n + 0.5) / 0.5)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
@@ -148,8 +151,14 @@ class Searcher:
 
     # ------------------------------------------------------------------------------------ scoring
     def idf(self, term: str) -> float:
-        """Unknown terms weigh as much as the rarest known term: they are what the corpus lacks."""
-        return self._idf.get(term, self._max_idf)
+        """Lucene idf; a term the corpus lacks gets the idf of document frequency 0."""
+        return self._idf.get(term, self._unknown_idf)
+
+    def unknown_share(self, query_tokens: list[str]) -> float:
+        """idf-weighted share of the question's terms that appear in no passage at all."""
+        terms = set(query_tokens)
+        total = sum(self.idf(t) for t in terms)
+        return sum(self.idf(t) for t in terms if t not in self._idf) / total if total else 0.0
 
     def _passage_terms(self, i: int) -> frozenset[str]:
         terms = self._terms.get(i)
@@ -230,7 +239,7 @@ class Searcher:
         dense_top = float(dense_scores[order[0]]) if len(order) else 0.0
         cov = self.coverage(tokens, top) if top >= 0 else 0.0
         by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
-        return Ranked(ranked, scores, dense_top, cov, by_passage, nq, tokens)
+        return Ranked(ranked, scores, dense_top, cov, self.unknown_share(tokens), by_passage, nq, tokens)
 
     def _passes(self, p: Passage, document_id: str | None, section: str | None) -> bool:
         """Section filters match heading prefixes in matching form: 主要举措 finds 主要舉措."""
@@ -253,7 +262,7 @@ class Searcher:
         ranked = self.rank(q, depth=top_k, document_id=document_id, section=section)
         if not ranked.passages:
             return Answer(query=q, answered=False, confidence=0.0, results=[])
-        confidence = noanswer.confidence(ranked.dense_top, ranked.coverage_top)
+        confidence = noanswer.confidence(q, ranked.dense_top, ranked.coverage_top, ranked.unknown_share)
         results = [
             self._present(pi, score, ranked.fused, ranked.query_tokens, ranked.query_norm)
             for pi, score in zip(ranked.passages, ranked.scores, strict=True)

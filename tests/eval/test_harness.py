@@ -1,0 +1,53 @@
+"""`youju eval` end to end on the report's gold set, and the regression gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.harness import main as eval_main
+
+pytestmark = pytest.mark.slow
+FLOORS = Path(__file__).resolve().parents[2] / "eval" / "floors.json"
+
+
+@pytest.fixture(scope="module")
+def gold_run(model_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("eval-out")
+    code = eval_main(
+        ["--sets", "huairou-gold", "--baselines", "rank_bm25", "--latency-sample", "10", "--out", str(out)],
+        model_settings,
+    )
+    assert code == 0
+    return out
+
+
+def test_harness_writes_json_markdown_plots_and_misses(gold_run: Path) -> None:
+    for name in ("results.json", "report.md", "recall_at_k.png", "latency.png", "misses-huairou-gold.jsonl"):
+        assert (gold_run / name).stat().st_size > 0, name
+    res = json.loads((gold_run / "results.json").read_text(encoding="utf-8"))
+    assert res["versions"]["torch"] and res["seed"]
+    gold = res["sets"]["huairou-gold"]["retrievers"]
+    assert {"bm25", "dense", "rrf", "hybrid", "baseline: rank_bm25"} <= set(gold)
+    for name in ("bm25", "dense", "hybrid"):
+        for k in ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "no-answer precision", "no-answer recall"):
+            assert 0.0 <= gold[name][k] <= 1.0
+    assert "figure" in gold["hybrid"]["by category"]
+    report = (gold_run / "report.md").read_text(encoding="utf-8")
+    assert "| hybrid |" in report and "Misses of hybrid" in report
+    for line in (gold_run / "misses-huairou-gold.jsonl").read_text(encoding="utf-8").splitlines():
+        miss = json.loads(line)
+        assert miss["question"] and miss["expected"]
+
+
+def test_regression_gate(gold_run: Path) -> None:
+    """The floors live in eval/floors.json under version control: lowering one is a visible diff."""
+    floors = json.loads(FLOORS.read_text(encoding="utf-8"))["huairou-gold"]["hybrid"]
+    got = json.loads((gold_run / "results.json").read_text(encoding="utf-8"))["sets"]["huairou-gold"]["retrievers"]
+    hybrid = got["hybrid"]
+    accuracy = hybrid["no-answer accuracy"]
+    assert hybrid["R@5"] >= floors["R@5"], hybrid["R@5"]
+    assert hybrid["R@1"] >= floors["R@1"], hybrid["R@1"]
+    assert accuracy >= floors["no-answer accuracy"], accuracy

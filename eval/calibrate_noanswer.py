@@ -8,7 +8,8 @@ questions (Wikipedia trivia, which the report cannot answer) asked against the r
 Gold questions with an even number fit the model; odd ones are held out and reported.
 A logistic regression on ``noanswer.features`` (dense cosine of the top result, idf-weighted term
 coverage of the top result, and whether the question has no Chinese at all, where lexical coverage says
-nothing; English negatives come from eval/gold/calibration_negatives_en.txt) gives the confidence; the threshold is the lowest confidence that keeps the fitting half's
+nothing; English negatives come from eval/gold/calibration_negatives_en.txt) gives the confidence;
+the threshold is the lowest confidence that keeps the fitting half's
 answerable recall >= ``--min-recall`` while maximising balanced accuracy.
 """
 

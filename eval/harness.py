@@ -304,17 +304,55 @@ def main(argv: list[str] | None, settings: Settings | None = None) -> int:
     report = render_report(results, misses, plots)
     (out / "report.md").write_text(report, encoding="utf-8")
     if args.docs:
-        args.docs.parent.mkdir(parents=True, exist_ok=True)
-        rel_plots = os.path.relpath(out, args.docs.parent)
-        args.docs.write_text(
-            report.replace("](recall_at_k.png)", f"]({rel_plots}/recall_at_k.png)").replace(
-                "](latency.png)", f"]({rel_plots}/latency.png)"
-            ),
-            encoding="utf-8",
-        )
+        write_docs(args.docs, report, [out / p for p in plots])
     print(report)
     print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+DOCS_INTRO = """# Evaluation
+
+How good is retrieval, on which questions, compared with what? This page is written by
+`youju eval --docs docs/evaluation.md` (the numbers below come from that run; rerun it after a change).
+
+* **Sets.** `huairou-gold`: the shipped report's gold set (`eval/gold/huairou_2024.jsonl`, written as
+  citizens and 12345 staff ask: colloquial Simplified with mainland wording, paraphrases, typos, English,
+  Traditional; answers labelled by quoted text, so they survive re-chunking; how it was written and its
+  known ambiguities: `eval/gold/README.md`). `cmrc2018-dev` (Simplified, mainland Wikipedia) and
+  `drcd-dev` (Traditional, Taiwan Wikipedia) from `../shared/datasets/`, read in place, every paragraph
+  indexed; `drcd-dev-tw2sp` asks DRCD's questions converted to Simplified with OpenCC `tw2sp`: the
+  citizens' situation with the shipped report.
+* **Retrievers.** `bm25` and `dense` are the two sides of this project's pipeline alone; `rrf` is
+  reciprocal-rank fusion (k=60) of them; `hybrid` is the product (convex score fusion, docs/retrieval.md).
+  Baselines from outside: `rank_bm25` (BM25Okapi of the `rank-bm25` library on jieba tokens of whole
+  paragraphs) and `langchain_e5` (LangChain's RecursiveCharacterTextSplitter, 500/50, the same e5 model,
+  FAISS inner product): eval/baselines.py.
+* **Metrics.** A result is relevant when its character span overlaps a gold span. R@k, MRR@10, nDCG@10
+  over answerable questions; no-answer precision/recall/accuracy of `answered` over all questions (only
+  the gold set has unanswerable ones). Latency columns time ranking with the query vector given; the
+  end-to-end figure under each table times `Searcher.search` (normalise, embed, retrieve, fuse,
+  highlight) on a seeded sample, one client, on this machine.
+* **Run it.** `youju eval` (all sets, all retrievers and baselines; `--sets`, `--retrievers`,
+  `--baselines`, `--model M` to add a model side by side, `--limit N` for a quick run). The first run embeds
+  the external sets (about 20 minutes each on 2 cores), later runs reuse the cached indexes. Output:
+  `results.json`, `report.md`, plots and `misses-<set>.jsonl` in `eval/out/<timestamp>/`.
+* **Regression gate.** `tests/eval/test_harness.py` runs the gold set and fails when hybrid R@1, R@5 or
+  no-answer accuracy falls below `eval/floors.json` (changing a floor is a visible diff).
+
+"""
+
+
+def write_docs(path: Path, report: str, plots: list[Path]) -> None:
+    """The report as a documentation page, with its plots copied beside it (docs are committed)."""
+    import shutil
+
+    img = path.parent / "img"
+    img.mkdir(parents=True, exist_ok=True)
+    for p in plots:
+        shutil.copyfile(p, img / f"eval-{p.name}")
+        report = report.replace(f"]({p.name})", f"](img/eval-{p.name})")
+    body = report.split("\n", 1)[1]  # drop the report's own title
+    path.write_text(DOCS_INTRO + body, encoding="utf-8")
 
 
 COLS = (

@@ -20,6 +20,11 @@ FIGURE_BONUS = 0.25
 SECOND_SENTENCE_RATIO = 0.8
 
 
+def asks_for_figure(query_norm: str) -> bool:
+    """Does the question ask for a quantity (多少, 几, 比例, 率, how many…)?"""
+    return bool(_ASKS_FIGURE.search(query_norm))
+
+
 def _bigrams(s: str) -> set[str]:
     s = re.sub(r"\W+", "", s)
     return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else ({s} if s else set())
@@ -40,7 +45,7 @@ def highlight(
     q_terms = set(query_tokens)
     q_weight = sum(idf(t) for t in q_terms) or 1.0
     q_bi = _bigrams(query_norm)
-    asks_figure = bool(_ASKS_FIGURE.search(query_norm))
+    asks_figure = asks_for_figure(query_norm)
     scored: list[tuple[float, int]] = []
     for i, (s, e) in enumerate(spans):
         norm = normalizer(text[s:e])

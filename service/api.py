@@ -54,9 +54,7 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"error": {"code": "invalid_query", "message": "the question is empty"}}]
-        }
+        json_schema_extra={"examples": [{"error": {"code": "invalid_query", "message": "the question is empty"}}]}
     )
 
 
@@ -196,9 +194,7 @@ class FeedbackRequest(BaseModel):
     query: str = Field(description="The question the citizen asked.", examples=["怀柔森林覆盖率多少"])
     passage_id: str = Field(min_length=1, max_length=64, description="The result the feedback is about.")
     helpful: bool = Field(description="Did the passage answer the question?")
-    comment: str | None = Field(
-        None, max_length=500, description="Optional free text (at most 500 characters)."
-    )
+    comment: str | None = Field(None, max_length=500, description="Optional free text (at most 500 characters).")
 
 
 class OkResponse(BaseModel):
@@ -256,18 +252,14 @@ async def convert(body: ConvertRequest, runtime: RuntimeDep) -> ConvertResponse:
     limit = runtime.settings.max_convert_chars
     total = sum(len(t) for t in body.texts)
     if total > limit:
-        raise ApiError(
-            413, "texts_too_long", f"the texts hold {total} characters together; the limit is {limit}"
-        )
+        raise ApiError(413, "texts_too_long", f"the texts hold {total} characters together; the limit is {limit}")
     fn = to_simplified if body.to == "hans" else to_traditional
     texts = body.texts
     out = await runtime.gate.run(lambda: [fn(t) if t else t for t in texts])
     return ConvertResponse(texts=out)
 
 
-@public.post(
-    "/feedback", status_code=201, response_model=OkResponse, responses={404: {"model": ErrorResponse}}
-)
+@public.post("/feedback", status_code=201, response_model=OkResponse, responses={404: {"model": ErrorResponse}})
 async def feedback(body: FeedbackRequest, request: Request, runtime: RuntimeDep) -> OkResponse:
     """Record whether a result helped. The client address is kept only as a keyed hash."""
     query = validate_query(body.query, runtime.settings.max_query_chars)
@@ -337,9 +329,7 @@ async def staff_status(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @admin.post("/reload", responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
-async def reload(
-    request: Request, runtime: RuntimeDep, authorization: AuthorizationHeader = None
-) -> dict[str, Any]:
+async def reload(request: Request, runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> dict[str, Any]:
     """Load the live index from disk again (after `youju build`) and switch to it without downtime."""
     check_admin(authorization, runtime.settings.admin_key)
     return await anyio.to_thread.run_sync(runtime.reload)

@@ -59,9 +59,7 @@ class _JsonCORSMiddleware(CORSMiddleware):
         response = super().preflight_response(request_headers)
         if response.status_code != 400:
             return response
-        headers = {
-            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
-        }
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
         return error_response(400, "cors_rejected", bytes(response.body).decode("utf-8", "replace"), headers)
 
 
@@ -104,9 +102,7 @@ def create_app(
         """200 while the process is alive."""
         return {"status": "alive"}
 
-    @app.get(
-        "/readyz", tags=["health"], responses={503: {"model": ErrorResponse, "description": "Not ready"}}
-    )
+    @app.get("/readyz", tags=["health"], responses={503: {"model": ErrorResponse, "description": "Not ready"}})
     async def readyz(request: Request) -> dict[str, Any]:
         """200 once the index is loaded and the model warm; 503 (not_ready) before."""
         return get_runtime(request).readiness()
@@ -120,9 +116,7 @@ def create_app(
     # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.
     app.add_middleware(CatchAllMiddleware)
     convert_limit = max(settings.max_body_bytes, settings.max_convert_chars * 6 + 4096)
-    app.add_middleware(
-        BodyLimitMiddleware, limit=settings.max_body_bytes, overrides={"/api/v1/convert": convert_limit}
-    )
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, overrides={"/api/v1/convert": convert_limit})
     app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)
     if settings.cors_origins:
         app.add_middleware(

@@ -61,17 +61,11 @@ def _check_secret(name: str, value: SecretStr | None) -> None:
     raw = value.get_secret_value()
     env = f"YOUJU_{name.upper()}"
     if not raw.strip():
-        raise ConfigError(
-            f"{env} is set but empty; set a random value of {MIN_SECRET_CHARS}+ characters or unset it"
-        )
+        raise ConfigError(f"{env} is set but empty; set a random value of {MIN_SECRET_CHARS}+ characters or unset it")
     if raw.strip().lower() in WEAK_SECRETS or len(set(raw)) < 4:
-        raise ConfigError(
-            f"{env} is a default or guessable value; use a random one (e.g. `openssl rand -hex 24`)"
-        )
+        raise ConfigError(f"{env} is a default or guessable value; use a random one (e.g. `openssl rand -hex 24`)")
     if len(raw) < MIN_SECRET_CHARS:
-        raise ConfigError(
-            f"{env} is {len(raw)} characters long; use at least {MIN_SECRET_CHARS} random characters"
-        )
+        raise ConfigError(f"{env} is {len(raw)} characters long; use at least {MIN_SECRET_CHARS} random characters")
 
 
 def check_settings(settings: Settings) -> None:
@@ -283,9 +277,7 @@ def check_admin(authorization: str | None, admin_key: SecretStr | None) -> None:
         raise ApiError(404, "not_found", "admin endpoints are disabled (YOUJU_ADMIN_KEY is not set)")
     given = bearer_token(authorization)
     if given is None or not _same(given, admin_key):
-        raise ApiError(
-            401, "unauthorized", "admin token required", {"WWW-Authenticate": 'Bearer realm="youju admin"'}
-        )
+        raise ApiError(401, "unauthorized", "admin token required", {"WWW-Authenticate": 'Bearer realm="youju admin"'})
 
 
 # -------------------------------------------------------------------------------------- body limit

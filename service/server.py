@@ -41,9 +41,7 @@ def install_sighup(runtime: Runtime) -> None:
     signal.signal(signal.SIGHUP, on_hup)
 
 
-def serve(
-    settings: Settings, host: str | None = None, port: int | None = None, index_dir: Path | None = None
-) -> int:
+def serve(settings: Settings, host: str | None = None, port: int | None = None, index_dir: Path | None = None) -> int:
     import uvicorn
 
     if index_dir is not None:
@@ -65,9 +63,7 @@ def serve(
 
     bind_host = host or settings.host
     if settings.staff_key is None and not _is_loopback(bind_host):
-        log.warning(
-            "YOUJU_STAFF_KEY is not set: the staff console and feedback are open to anyone on %s", bind_host
-        )
+        log.warning("YOUJU_STAFF_KEY is not set: the staff console and feedback are open to anyone on %s", bind_host)
     app = create_app(settings)
     install_sighup(app.state.runtime)
     uvicorn.run(

@@ -72,9 +72,7 @@ def ui_router(static_dir: Path) -> APIRouter:
         return _file(static_dir, "console.html", "no-store")
 
     @router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
-    async def asset(
-        path: str, runtime: RuntimeDep, authorization: AuthorizationHeader = None
-    ) -> FileResponse:
+    async def asset(path: str, runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> FileResponse:
         if is_staff_asset(path):
             check_staff(authorization, runtime.settings.staff_key)
             return _file(static_dir, path, "no-store")

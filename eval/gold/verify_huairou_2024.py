@@ -4,6 +4,7 @@
 Usage: python3 eval/gold/verify_huairou_2024.py [--markdown] [--gold PATH]
 Exit status 0 when every hard check passes, 1 otherwise. Standard library only.
 """
+
 import collections
 import json
 import re
@@ -18,16 +19,17 @@ DOC = REPO / "docs" / "corpus" / f"{DOC_ID}.txt"
 
 CATEGORIES = ["figure", "programme", "problems", "plan-2025", "responsibility", "measure", "no-answer"]
 STYLES = ["colloquial", "paraphrase", "typo", "english", "traditional"]
-MINIMUMS = {"answerable": 160, "no-answer": 35, "figure": 25, "programme": 15,
-            "problems": 8, "plan-2025": 12}
+MINIMUMS = {"answerable": 160, "no-answer": 35, "figure": 25, "programme": 15, "problems": 8, "plan-2025": 12}
 TARGET_STYLE = {"colloquial": 55, "paraphrase": 20, "typo": 8, "english": 9, "traditional": 8}
 LONG_QUOTE = 40
 
 # Common Traditional-only characters (their Simplified forms differ). Used only as a
 # heuristic: Simplified-style questions should contain none, Traditional ones at least one.
-TRAD_ONLY = set("們國說這會個來時過還對於與麼裡區懷縣鎮號開關問題辦處從務機構華僅級點數據務證條"
-                "經濟發環態審議訴詢複復蓋滿聽講護險規劃價錢廣訊請應該實現歲積體驗讓認識"
-                "學習單據為無網門產業費團圍壓權責銷導調幫聯財稅電話車輛勞動職員資訊營業執飯館馬長見")
+TRAD_ONLY = set(
+    "們國說這會個來時過還對於與麼裡區懷縣鎮號開關問題辦處從務機構華僅級點數據務證條"
+    "經濟發環態審議訴詢複復蓋滿聽講護險規劃價錢廣訊請應該實現歲積體驗讓認識"
+    "學習單據為無網門產業費團圍壓權責銷導調幫聯財稅電話車輛勞動職員資訊營業執飯館馬長見"
+)
 
 
 def heading_spans(text):
@@ -133,8 +135,7 @@ def main():
     for qid, quote in not_found:
         errors.append(f"{qid}: quote NOT FOUND in report: {quote!r}")
 
-    content_lines = {i for i, ln in enumerate(lines)
-                     if ln.strip() and not re.match(r"^[一二三四五六七八九十]+、", ln)}
+    content_lines = {i for i, ln in enumerate(lines) if ln.strip() and not re.match(r"^[一二三四五六七八九十]+、", ln)}
     for i in sorted(content_lines - covered_lines):
         errors.append(f"report line {i + 1} has no question quoting it: {lines[i][:30]}...")
 
@@ -162,8 +163,9 @@ def main():
         print("|---" * (len(STYLES) + 2) + "|")
         for c in CATEGORIES:
             print(f"| {c} | " + " | ".join(str(cross[(c, s)]) for s in STYLES) + f" | {cat[c]} |")
-        print("| **total** | " + " | ".join(f"{sty[s]} ({100 * sty[s] / total:.0f}%)" for s in STYLES)
-              + f" | {total} |")
+        print(
+            "| **total** | " + " | ".join(f"{sty[s]} ({100 * sty[s] / total:.0f}%)" for s in STYLES) + f" | {total} |"
+        )
     else:
         print("by category:")
         for c in CATEGORIES:
@@ -178,8 +180,7 @@ def main():
     for e in errors:
         print("ERROR", e)
     print()
-    print("RESULT:", "OK" if not errors else f"FAILED ({len(errors)} errors)",
-          f"{len(warnings)} warnings")
+    print("RESULT:", "OK" if not errors else f"FAILED ({len(errors)} errors)", f"{len(warnings)} warnings")
     return 0 if not errors else 1
 
 

@@ -483,9 +483,7 @@ def _build_normalizer(plan: _NormalizerPlan, norm_map: dict[int, str]) -> Any:
         steps.append(normalizers.Replace(Regex(_char_class(plan.deleted)), ""))
     if plan.spaces:
         steps.append(normalizers.Replace(Regex(_char_class(plan.spaces)), " "))
-    placeholders = {
-        cp: _PLACEHOLDER + chr(_PLACEHOLDER_BASE + i) for i, cp in enumerate(sorted(plan.protected))
-    }
+    placeholders = {cp: _PLACEHOLDER + chr(_PLACEHOLDER_BASE + i) for i, cp in enumerate(sorted(plan.protected))}
     steps.extend(normalizers.Replace(chr(cp), ph) for cp, ph in placeholders.items())
     if plan.blocked:
         steps.append(normalizers.Replace(Regex("(?=" + _char_class(plan.blocked) + ")"), _BLOCKER))

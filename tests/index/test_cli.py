@@ -58,7 +58,8 @@ def test_build_ask_json_and_batch(model_settings, tmp_path: Path, capsys: pytest
     assert "《北京市懷柔區2024年法治政府建設年度情況報告》" in text and "【" in text
 
     batch = tmp_path / "q.txt"
-    batch.write_text("怀柔森林覆盖率多少\n\n精简了多少个议事协调机构\n" + "长" * 600 + "\n北京今天天气怎么样\n", encoding="utf-8")
+    questions = ["怀柔森林覆盖率多少", "", "精简了多少个议事协调机构", "长" * 600, "北京今天天气怎么样"]
+    batch.write_text("\n".join(questions) + "\n", encoding="utf-8")
     code = main(["ask", "--batch", str(batch), "--index", str(index), "--json"])
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert code == 1  # one question could not be searched; the others were answered

@@ -16,7 +16,8 @@ from index.search import Searcher, validate_query
 @pytest.fixture
 def searcher(report_corpus: Path, tmp_path: Path, hash_embedder) -> Searcher:  # type: ignore[no-untyped-def]
     (report_corpus / "second.md").write_text(
-        "---\ntitle: 第二份文件\n---\n# 第一部分\n\n森林防火工作安排。森林覆盖率目标另行制定。\n\n# 第二部分\n\n其他内容。\n",
+        "---\ntitle: 第二份文件\n---\n# 第一部分\n\n森林防火工作安排。森林覆盖率目标另行制定。\n\n"
+        "# 第二部分\n\n其他内容。\n",
         encoding="utf-8",
     )
     root = tmp_path / "index"
@@ -26,8 +27,14 @@ def searcher(report_corpus: Path, tmp_path: Path, hash_embedder) -> Searcher:  #
 
 @pytest.mark.parametrize(
     ("query", "error"),
-    [("", InvalidQueryError), ("   \u3000 ", InvalidQueryError), ("森林\x00覆盖", InvalidQueryError),
-     ("森" * 501, QueryTooLongError), (None, InvalidQueryError), (42, InvalidQueryError)],
+    [
+        ("", InvalidQueryError),
+        ("   \u3000 ", InvalidQueryError),
+        ("森林\x00覆盖", InvalidQueryError),
+        ("森" * 501, QueryTooLongError),
+        (None, InvalidQueryError),
+        (42, InvalidQueryError),
+    ],
 )
 def test_bad_queries_are_refused_with_clear_errors(query, error):  # type: ignore[no-untyped-def]
     with pytest.raises(error):

@@ -109,9 +109,7 @@ def test_error_shape_for_framework_errors(client: httpx.Client) -> None:
     r = client.get("/api/v1/search")
     assert_error(r, 405, "method_not_allowed")
     assert "POST" in r.headers["allow"]
-    bad_json = client.post(
-        "/api/v1/search", content=b"{not json", headers={"Content-Type": "application/json"}
-    )
+    bad_json = client.post("/api/v1/search", content=b"{not json", headers={"Content-Type": "application/json"})
     assert_error(bad_json, 422, "validation_error")
     assert_error(client.get("/api/v1/staff/feedback", params={"limit": 0}), 422, "validation_error")
 
@@ -133,10 +131,7 @@ def test_body_too_large_by_header_and_by_stream(client: httpx.Client) -> None:
     assert_error(r, 413, "body_too_large")
     # Just under the limit is fine.
     ok = json.dumps({"query": "森林覆盖率", "padding": "x" * 15_000}).encode()
-    assert (
-        client.post("/api/v1/search", content=ok, headers={"Content-Type": "application/json"}).status_code
-        == 200
-    )
+    assert client.post("/api/v1/search", content=ok, headers={"Content-Type": "application/json"}).status_code == 200
 
 
 class BrokenSearcher(Searcher):
@@ -162,18 +157,14 @@ def test_convert(client: httpx.Client) -> None:
     assert r.json() == {"texts": ["懷柔區森林覆蓋率", "", "77.57%"]}
     r = client.post("/api/v1/convert", json={"texts": ["懷柔區森林覆蓋率達到77.57%"], "to": "hans"})
     assert r.json() == {"texts": ["怀柔区森林覆盖率达到77.57%"]}
-    assert_error(
-        client.post("/api/v1/convert", json={"texts": ["a"] * 51, "to": "hans"}), 422, "validation_error"
-    )
+    assert_error(client.post("/api/v1/convert", json={"texts": ["a"] * 51, "to": "hans"}), 422, "validation_error")
     assert_error(client.post("/api/v1/convert", json={"texts": ["a"], "to": "zh"}), 422, "validation_error")
     assert_error(client.post("/api/v1/convert", json={"texts": "a", "to": "hans"}), 422, "validation_error")
     # 20 000 characters are allowed even though the body is larger than max_body_bytes...
     many = ["懷柔區森林覆蓋率" * 50] * 50
     assert client.post("/api/v1/convert", json={"texts": many, "to": "hans"}).status_code == 200
     # ...but not more.
-    assert_error(
-        client.post("/api/v1/convert", json={"texts": ["字" * 401] * 50, "to": "hans"}), 413, "texts_too_long"
-    )
+    assert_error(client.post("/api/v1/convert", json={"texts": ["字" * 401] * 50, "to": "hans"}), 413, "texts_too_long")
 
 
 def test_unsafe_keys_refuse_to_start(tmp_path: Path, shared_index: Path) -> None:
@@ -185,17 +176,13 @@ def test_unsafe_keys_refuse_to_start(tmp_path: Path, shared_index: Path) -> None
         create_app(make_settings(tmp_path, shared_index, cors_origins=["https://ok.example.gov.cn/"]))
     with pytest.raises(ConfigError, match="CORS"):
         create_app(make_settings(tmp_path, shared_index, cors_origins=["*"]))
-    create_app(
-        make_settings(tmp_path, shared_index, admin_key="k3y-9b2e6d4a1c7f3e5b", cors_origins=["https://a.b"])
-    )
+    create_app(make_settings(tmp_path, shared_index, admin_key="k3y-9b2e6d4a1c7f3e5b", cors_origins=["https://a.b"]))
 
 
 def test_openapi_has_chinese_examples(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["info"]["title"] == "有据 youju API"
-    assert "怀柔森林覆盖率多少" in json.dumps(
-        spec["components"]["schemas"]["SearchRequest"], ensure_ascii=False
-    )
+    assert "怀柔森林覆盖率多少" in json.dumps(spec["components"]["schemas"]["SearchRequest"], ensure_ascii=False)
     paths = spec["paths"]
     for p in (
         "/api/v1/search",

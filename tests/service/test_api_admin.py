@@ -38,9 +38,7 @@ def own_index(tmp_path: Path) -> tuple[Path, Path]:
 def test_admin_disabled_without_key_and_authenticated_with_it(serve: ServeFn) -> None:
     live = serve()
     with live.client() as c:
-        assert_error(
-            c.post("/api/v1/admin/reload", headers={"Authorization": "Bearer x" * 20}), 404, "not_found"
-        )
+        assert_error(c.post("/api/v1/admin/reload", headers={"Authorization": "Bearer x" * 20}), 404, "not_found")
     live = serve(admin_key=ADMIN_KEY)
     with live.client() as c:
         for headers in (

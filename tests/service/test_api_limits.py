@@ -101,9 +101,7 @@ def test_waiting_queue_is_bounded(serve: ServeFn) -> None:
     with live.client() as c, ThreadPoolExecutor(8) as pool:
         futures = [pool.submit(c.post, "/api/v1/search", json={"query": "森林"})]
         _wait(lambda: searcher.entered == 1)
-        futures += [
-            pool.submit(c.post, "/api/v1/search", json={"query": "森林"}) for _ in range(gate.max_waiting)
-        ]
+        futures += [pool.submit(c.post, "/api/v1/search", json={"query": "森林"}) for _ in range(gate.max_waiting)]
         _wait(lambda: gate.waiting == gate.max_waiting)
         t0 = time.monotonic()
         assert_error(c.post("/api/v1/search", json={"query": "森林"}), 503, "busy")
@@ -178,9 +176,7 @@ def test_feedback_is_stored_without_the_ip(live: LiveServer) -> None:
         r = c.post("/api/v1/feedback", json={"query": "森林覆盖率", "passage_id": pid, "helpful": False})
         assert r.status_code == 201
         assert_error(
-            c.post(
-                "/api/v1/feedback", json={"query": "森林", "passage_id": "0000000000000000", "helpful": True}
-            ),
+            c.post("/api/v1/feedback", json={"query": "森林", "passage_id": "0000000000000000", "helpful": True}),
             404,
             "passage_not_found",
         )

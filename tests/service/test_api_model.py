@@ -32,9 +32,7 @@ def test_forest_coverage_question_is_answered_with_a_highlighted_figure(
     )
 
     def factory(settings: Settings) -> Searcher:
-        return Searcher(
-            store.load(settings.index_dir), model_embedder, max_query_chars=settings.max_query_chars
-        )
+        return Searcher(store.load(settings.index_dir), model_embedder, max_query_chars=settings.max_query_chars)
 
     live = serve(factory, index_dir=root)
     with live.client() as c:

@@ -49,9 +49,7 @@ def test_security_headers_without_cors(client: httpx.Client) -> None:
     # Same origin only: no CORS headers, and a preflight is just a method the API does not have.
     r = client.post("/api/v1/search", json={"query": "森林"}, headers={"Origin": ORIGIN})
     assert "access-control-allow-origin" not in r.headers
-    pre = client.options(
-        "/api/v1/search", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
-    )
+    pre = client.options("/api/v1/search", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
     assert_error(pre, 405, "method_not_allowed")
     assert "access-control-allow-origin" not in pre.headers
 
@@ -60,10 +58,7 @@ def test_cors_and_frame_ancestors_for_allowed_origins(serve: ServeFn) -> None:
     live = serve(cors_origins=[ORIGIN, "http://localhost:5173"])
     with live.client() as c:
         page = c.get("/")
-        assert (
-            page.headers["content-security-policy"]
-            == f"frame-ancestors 'self' {ORIGIN} http://localhost:5173"
-        )
+        assert page.headers["content-security-policy"] == f"frame-ancestors 'self' {ORIGIN} http://localhost:5173"
         pre = c.options(
             "/api/v1/search",
             headers={
@@ -93,18 +88,14 @@ def staff_live(serve: ServeFn) -> LiveServer:
     return serve(staff_key=STAFF_KEY)
 
 
-@pytest.mark.parametrize(
-    "path", ["/console", "/static/console.js", "/api/v1/staff/status", "/api/v1/staff/feedback"]
-)
+@pytest.mark.parametrize("path", ["/console", "/static/console.js", "/api/v1/staff/status", "/api/v1/staff/feedback"])
 def test_staff_auth(staff_live: LiveServer, path: str) -> None:
     with staff_live.client() as c:
         r = c.get(path)
         assert_error(r, 401, "unauthorized")
         assert r.headers["www-authenticate"].startswith("Basic")
         assert_error(c.get(path, headers=basic("wrong-password-123456")), 401, "unauthorized")
-        assert_error(
-            c.get(path, headers={"Authorization": "Bearer wrong-password-123456"}), 401, "unauthorized"
-        )
+        assert_error(c.get(path, headers={"Authorization": "Bearer wrong-password-123456"}), 401, "unauthorized")
         assert_error(c.get(path, headers={"Authorization": "Basic !!!notbase64"}), 401, "unauthorized")
         assert c.get(path, headers=basic(STAFF_KEY)).status_code == 200
         assert c.get(path, headers=basic(STAFF_KEY, user="")).status_code == 200

@@ -2,8 +2,8 @@
 
     python -m eval.tune_fusion [--limit N]
 
-For every dense weight w (default 0.0, 0.1, ..., 1.0) and figure bonus (``--bonus``) it ranks every
-question of CMRC2018 dev and of DRCD dev
+For every dense weight w (default 0.0, 0.1, ..., 1.0) it ranks every question of CMRC2018 dev and
+of DRCD dev
 (questions converted to Simplified with OpenCC tw2sp) with ``convex`` fusion, using the questions of
 even-numbered articles to choose w (the weight that maximises the worse of the two sets' MRR@10) and
 reporting the odd-numbered articles' questions as held out. RRF and the two single sides are printed
@@ -39,7 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, default=0, help="only the first N paragraphs of each set")
     ap.add_argument("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", help="dense weights to try")
-    ap.add_argument("--bonus", default="0", help="figure bonuses to try (index/fusion.py FIGURE_BONUS)")
     args = ap.parse_args(argv)
     settings = Settings()
     set_threads(settings.threads)
@@ -47,16 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     from eval.retrieval import index_for
 
     weights = [float(x) for x in args.weights.split(",")]
-    bonuses = [float(x) for x in args.bonus.split(",")]
     table: dict[str, dict[str, dict[str, float]]] = {}
     for es in sets(settings, args.limit):
         root, _ = index_for(es, settings, embedder, progress=True)
         searcher = Searcher(store.load(root), embedder)
         vecs = query_vectors(embedder, searcher, [q.text for q in es.questions], settings.cache_dir / "eval-queries")
         split = [int(q.gold[0].doc_id[:4]) % 2 == 0 for q in es.questions]
-        configs: list[tuple[Method, float, float]] = [("convex", w, b) for w in weights for b in bonuses]
-        configs.append(("rrf", 0.0, 0.0))
-        for method, w, bonus in configs:
+        configs: list[tuple[Method, float]] = [("convex", w) for w in weights]
+        configs.append(("rrf", 0.0))
+        for method, w in configs:
             rows = {"tune": [], "held": []}  # type: dict[str, list[list[bool]]]
             for q, v, tune in zip(es.questions, vecs, split, strict=True):
                 r = searcher.rank(
@@ -65,10 +63,9 @@ def main(argv: list[str] | None = None) -> int:
                     depth=10,
                     method=method,
                     dense_weight=w,
-                    figure_bonus=bonus,
                 )
                 rows["tune" if tune else "held"].append(relevance(searcher, q, r.passages))
-            name = f"{method} w={w:.2f} bonus={bonus:.2f}" if method == "convex" else method
+            name = f"{method} w={w:.2f}" if method == "convex" else method
             for part, rels in rows.items():
                 table.setdefault(name, {})[f"{es.name}/{part}"] = {
                     "R@1": float(np.mean([recall_at(x, 1) for x in rels])),

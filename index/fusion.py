@@ -28,10 +28,6 @@ FloatArray = npt.NDArray[np.float32]
 Method = Literal["convex", "rrf", "dense", "bm25"]
 
 CANDIDATES = 100
-# Answer-type prior: when the question asks for a quantity (多少, 几, 比例, how many…), passages holding a
-# figure get this much added to their fused score (scores are in [0, 1]). Chosen on the dev sets with
-# eval/tune_fusion.py alongside DENSE_WEIGHT.
-FIGURE_BONUS = 0.1
 DENSE_WEIGHT = 0.4
 RRF_K = 60
 

@@ -13,7 +13,7 @@ import numpy as np
 from index import fusion, noanswer
 from index.embed.base import Embedder
 from index.errors import InvalidQueryError, ModelMismatchError, PassageNotFoundError, QueryTooLongError
-from index.highlight import asks_for_figure, highlight
+from index.highlight import highlight
 from index.lexical import JiebaTokenizer, Tokenizer
 from index.normalize import Normalizer
 from index.passage import Passage
@@ -23,7 +23,6 @@ from index.store import LoadedIndex
 # as one result (so a paragraph is never listed twice and an answer split over two chunks stays whole).
 MERGE_RATIO = 0.8
 
-_DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -123,7 +122,6 @@ class Searcher:
         dense_weight: float = fusion.DENSE_WEIGHT,
         no_answer_threshold: float | None = None,
         max_query_chars: int = 500,
-        figure_bonus: float = fusion.FIGURE_BONUS,
     ) -> None:
         m = index.manifest
         if embedder.model_id != m.model or embedder.dimension != m.dimension:
@@ -147,8 +145,6 @@ class Searcher:
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
-        self.figure_bonus = figure_bonus
-        self._has_figure = np.array([bool(_DIGIT.search(p.text)) for p in index.passages], dtype=np.float32)
         self._para_passages: dict[tuple[str, int], list[int]] = {}
         for i, p in enumerate(index.passages):
             self._para_passages.setdefault(p.paragraph_key, []).append(i)
@@ -200,7 +196,6 @@ class Searcher:
         dense_weight: float | None = None,
         document_id: str | None = None,
         section: str | None = None,
-        figure_bonus: float | None = None,
     ) -> Ranked:
         """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion)."""
         ix = self.index
@@ -222,9 +217,6 @@ class Searcher:
         dense_scores = ix.vectors[cand] @ qv.astype(np.float32)
         method = method or self.method
         fused = fusion.fuse(dense_scores, bm[cand], method, self.dense_weight if dense_weight is None else dense_weight)
-        bonus = self.figure_bonus if figure_bonus is None else figure_bonus
-        if method == "convex" and bonus and asks_for_figure(nq):
-            fused = fused + bonus * self._has_figure[cand]
         order = np.argsort(-fused, kind="stable")
         seen: set[tuple[str, int]] = set()
         ranked: list[int] = []

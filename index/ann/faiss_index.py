@@ -1,5 +1,6 @@
 """FAISS backends. ``flat``: exact inner product, right up to ~10^5 passages. ``hnsw``: approximate,
-for large corpora (M=32, efSearch=128 keeps recall@10 > 0.99 of exact on typical text embeddings).
+for large corpora (M=32, efConstruction=200, efSearch=128: recall@10 0.9999 of exact on the 2,633
+DRCD passage vectors, measured by ``python -m eval.bench_ann``; at that size flat is still faster).
 Saved with ``faiss.write_index`` (FAISS's own binary format, not a pickle)."""
 
 from __future__ import annotations

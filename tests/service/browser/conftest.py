@@ -29,18 +29,8 @@ from typing import Any
 
 import pytest
 
+from service.screenshots import CHROMIUM, CHROMIUM_ARGS  # one launch recipe for tests and screenshots
 from tests.conftest import REPORT_DIR, HashEmbedder
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 EXTRA_DOC = """一、总体要求
 坚持以人民为中心，推进政务公开标准化规范化建设，年内完成政务公开专区升级改造。

@@ -264,7 +264,7 @@ def main(argv: list[str] | None, settings: Settings | None = None) -> int:
                 "build_id": m.build_id,
                 "passages": m.passage_count,
                 "build_seconds": m.build_seconds,
-                "peak_rss_mb": getattr(m, "peak_rss_mb", None),
+                "peak_rss_mb": m.peak_rss_mb,
             }
             if mi == 0:
                 latency[set_name] = _latency(run, args.latency_sample, args.seed)

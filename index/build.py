@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -165,6 +166,7 @@ def build_index(
         build_seconds=round(time.perf_counter() - t0, 3),
         youju_version=youju_version(),
         skipped=[asdict(s) for s in skipped],
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     )
     final = store.write_build(index_root, manifest, documents, passages, vectors, dense, bm25)
     store.activate(index_root, final, keep=keep_builds)

@@ -61,6 +61,7 @@ class Manifest:
     build_seconds: float
     youju_version: str
     skipped: list[dict[str, str]] = field(default_factory=list)
+    peak_rss_mb: float | None = None  # peak resident memory of the building process
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:

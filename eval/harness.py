@@ -25,7 +25,7 @@ import numpy as np
 from eval import baselines as bl
 from eval.datasets import SHARED, EvalSet, load_gold, load_squad
 from eval.metrics import mrr_at, percentile, recall_at
-from eval.retrieval import RETRIEVERS, QuestionResult, SetRun, run_set, summarize
+from eval.retrieval import RETRIEVERS, QuestionResult, SetRun, run_set, span_relevance, summarize
 from index import noanswer
 from index.config import Settings
 from index.runtime import make_embedder, set_threads
@@ -73,11 +73,10 @@ def _versions() -> dict[str, str]:
 
 
 def _span_rows(es: EvalSet, spans: list[list[bl.Span]], name: str) -> list[QuestionResult]:
-    rows = []
-    for q, ranked in zip(es.questions, spans, strict=True):
-        rel = [any(g.doc_id == d and s < g.end and g.start < e for g in q.gold) for d, s, e in ranked]
-        rows.append(QuestionResult(q, name, rel, [], float("nan"), 0.0))
-    return rows
+    return [
+        QuestionResult(q, name, span_relevance(q, ranked), [], float("nan"), 0.0)
+        for q, ranked in zip(es.questions, spans, strict=True)
+    ]
 
 
 def _latency(run: SetRun, sample: int, seed: int) -> list[float]:

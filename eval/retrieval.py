@@ -52,12 +52,10 @@ def index_for(
     evalset: EvalSet, settings: Settings, embedder: Embedder, *, progress: bool = False
 ) -> tuple[Path, float]:
     """Build (or reuse) the set's index under the cache directory; returns (root, build seconds)."""
-    if evalset.name == "huairou-gold" and evalset.corpus_dir == settings.corpus_dir:
-        pass
+    # Keyed by corpus and model, not by set name: DRCD with Traditional and with tw2sp questions share one.
     tag = hashlib.sha256(f"{evalset.corpus_dir.resolve()}|{embedder.model_id}".encode()).hexdigest()[:10]
-    root = settings.cache_dir / "eval-index" / f"{evalset.name}-{tag}"
+    root = settings.cache_dir / "eval-index" / f"{evalset.corpus_dir.name}-{tag}"
     qp, pp = prefixes(embedder)
-    t0 = time.perf_counter()
     report = build_index(
         evalset.corpus_dir,
         root,
@@ -69,7 +67,6 @@ def index_for(
         progress=progress,
     )
     seconds = report.seconds if not report.up_to_date else float(store.read_manifest(report.build_dir).build_seconds)
-    del t0
     return root, seconds
 
 
@@ -86,12 +83,21 @@ def query_vectors(embedder: Embedder, searcher: Searcher, texts: list[str], cach
     return vecs
 
 
-def relevance(searcher: Searcher, q: Question, passages: list[int]) -> list[bool]:
+def span_relevance(q: Question, spans: list[tuple[str, int, int]]) -> list[bool]:
+    """Per ranked span: does it cover a gold span that no earlier result covered? A second result with
+    the same answer (overlapping chunks, say) gains nothing, so nDCG stays within [0, 1]."""
+    covered: set[int] = set()
     out = []
-    for pi in passages:
-        p = searcher.index.passages[pi]
-        out.append(any(g.doc_id == p.doc_id and p.start < g.end and g.start < p.end for g in q.gold))
+    for doc_id, start, end in spans:
+        hits = {i for i, g in enumerate(q.gold) if g.doc_id == doc_id and start < g.end and g.start < end}
+        out.append(bool(hits - covered))
+        covered |= hits
     return out
+
+
+def relevance(searcher: Searcher, q: Question, passages: list[int]) -> list[bool]:
+    ps = [searcher.index.passages[pi] for pi in passages]
+    return span_relevance(q, [(p.doc_id, p.start, p.end) for p in ps])
 
 
 def run_set(

@@ -44,3 +44,14 @@ def test_gold_set_quotes_resolve_in_the_shipped_report() -> None:
             assert 0 <= g.start < g.end <= len(es.documents[g.doc_id])
     cats = {q.category for q in es.questions}
     assert {"figure", "programme", "problems", "plan-2025", "no-answer"} <= cats
+
+
+def test_repeated_hits_on_one_answer_gain_nothing() -> None:
+    from eval.datasets import Gold, Question
+    from eval.retrieval import span_relevance
+
+    q = Question("q", "?", (Gold("d", 10, 20), Gold("e", 0, 5)))
+    spans = [("d", 0, 15), ("d", 12, 30), ("x", 0, 99), ("e", 3, 4)]
+    rels = span_relevance(q, spans)
+    assert rels == [True, False, False, True]
+    assert ndcg_at(rels, 2) <= 1.0

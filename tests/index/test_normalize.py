@@ -55,3 +55,14 @@ def test_injected_converter_is_used():
 def test_display_conversions_keep_meaning():
     assert to_simplified("懷柔區森林覆蓋率") == "怀柔区森林覆盖率"
     assert to_traditional("信息公开") == "資訊公開"
+
+
+def test_opencc_converters_are_built_once_per_config(norm):
+    from index.normalize import _opencc
+
+    norm("懷柔區")
+    before = _opencc.cache_info()
+    for _ in range(5):
+        norm("懷柔區森林")  # t2s (detection) and tw2sp alternate
+    after = _opencc.cache_info()
+    assert after.misses == before.misses and after.currsize >= 2

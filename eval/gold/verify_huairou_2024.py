@@ -32,10 +32,10 @@ TRAD_ONLY = set(
 )
 
 
-def heading_spans(text):
+def heading_spans(text: str) -> list[tuple[int, int, str]]:
     """Character spans that are headings only: whole section-heading lines, the
     "(一)...。" title at the start of numbered paragraphs, and short "一是XX。" labels."""
-    spans = []
+    spans: list[tuple[int, int, str]] = []
     pos = 0
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
@@ -50,13 +50,14 @@ def heading_spans(text):
     return spans
 
 
-def main():
+def main() -> int:
     markdown = "--markdown" in sys.argv
     gold = Path(sys.argv[sys.argv.index("--gold") + 1]) if "--gold" in sys.argv else GOLD
     text = DOC.read_text(encoding="utf-8")
     lines = text.split("\n")
     headings = heading_spans(text)
-    errors, warnings = [], []
+    errors: list[str] = []
+    warnings: list[str] = []
 
     items = []
     for n, raw in enumerate(gold.read_text(encoding="utf-8").splitlines(), 1):
@@ -161,24 +162,26 @@ def main():
     if markdown:
         print("| category | " + " | ".join(STYLES) + " | total |")
         print("|---" * (len(STYLES) + 2) + "|")
-        for c in CATEGORIES:
-            print(f"| {c} | " + " | ".join(str(cross[(c, s)]) for s in STYLES) + f" | {cat[c]} |")
+        for cname in CATEGORIES:
+            print(f"| {cname} | " + " | ".join(str(cross[(cname, st)]) for st in STYLES) + f" | {cat[cname]} |")
         print(
-            "| **total** | " + " | ".join(f"{sty[s]} ({100 * sty[s] / total:.0f}%)" for s in STYLES) + f" | {total} |"
+            "| **total** | "
+            + " | ".join(f"{sty[st]} ({100 * sty[st] / total:.0f}%)" for st in STYLES)
+            + f" | {total} |"
         )
     else:
         print("by category:")
-        for c in CATEGORIES:
-            min_txt = f"  (min {MINIMUMS[c]})" if c in MINIMUMS else ""
-            print(f"  {c:15s} {cat[c]:4d}{min_txt}")
+        for cname in CATEGORIES:
+            min_txt = f"  (min {MINIMUMS[cname]})" if cname in MINIMUMS else ""
+            print(f"  {cname:15s} {cat[cname]:4d}{min_txt}")
         print("by style (actual % / target %):")
-        for s in STYLES:
-            print(f"  {s:15s} {sty[s]:4d}  {100 * sty[s] / total:5.1f}% / {TARGET_STYLE[s]}%")
+        for sname in STYLES:
+            print(f"  {sname:15s} {sty[sname]:4d}  {100 * sty[sname] / total:5.1f}% / {TARGET_STYLE[sname]}%")
     print()
     for w in warnings:
         print("WARN ", w)
-    for e in errors:
-        print("ERROR", e)
+    for err in errors:
+        print("ERROR", err)
     print()
     print("RESULT:", "OK" if not errors else f"FAILED ({len(errors)} errors)", f"{len(warnings)} warnings")
     return 0 if not errors else 1

@@ -203,17 +203,19 @@ class Searcher:
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([nq])[0]
         n = len(ix.passages)
         k = min(fusion.CANDIDATES, n)
-        _, dense_ids = ix.dense.search(qv[None, :].astype(np.float32), k)
         bm = ix.bm25.scores(tokens)
-        lex_ids = np.argpartition(-bm, k - 1)[:k] if k < n else np.arange(n)
-        cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids[bm[lex_ids] > 0]]))
         if document_id is not None or section is not None:
             # Filtered search scores every passage that passes the filter (exact, no candidate cut).
+            want = self.normalizer(section) if section is not None else None
             cand = np.array(
-                [i for i, p in enumerate(ix.passages) if self._passes(p, document_id, section)], dtype=np.int64
+                [i for i, p in enumerate(ix.passages) if self._passes(p, document_id, want)], dtype=np.int64
             )
             if not len(cand):
                 return Ranked([], [], 0.0, 0.0)
+        else:
+            _, dense_ids = ix.dense.search(qv[None, :].astype(np.float32), k)
+            lex_ids = np.argpartition(-bm, k - 1)[:k] if k < n else np.arange(n)
+            cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids[bm[lex_ids] > 0]]))
         dense_scores = ix.vectors[cand] @ qv.astype(np.float32)
         method = method or self.method
         fused = fusion.fuse(dense_scores, bm[cand], method, self.dense_weight if dense_weight is None else dense_weight)
@@ -237,16 +239,16 @@ class Searcher:
         by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
         return Ranked(ranked, scores, dense_top, cov, self.unknown_share(tokens), by_passage, nq, tokens)
 
-    def _passes(self, p: Passage, document_id: str | None, section: str | None) -> bool:
-        """Section filters match heading prefixes in matching form: 主要举措 finds 主要舉措."""
+    def _passes(self, p: Passage, document_id: str | None, want: str | None) -> bool:
+        """``want`` is a section filter in matching form; it matches any heading of the passage's path that
+        contains it, so 主要举措 finds 主要舉措 and (七) finds (七)聚焦群眾期盼…"""
         if document_id is not None and p.doc_id != document_id:
             return False
-        if section is None:
+        if want is None:
             return True
-        want = self.normalizer(section)
         if p.section not in self._norm_sections:
             self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
-        return any(h.startswith(want) or want in h for h in self._norm_sections[p.section])
+        return any(want in h for h in self._norm_sections[p.section])
 
     # ---------------------------------------------------------------------------------- answering
     def search(

@@ -68,13 +68,12 @@ class BuildReport:
 def _cached_vectors(root: Path, model: str, passage_prefix: str) -> dict[str, npt.NDArray[np.float32]]:
     """Vectors of the live build keyed by (normalised text) hash, when built by the same model."""
     try:
-        live = store.load(root)
+        m, passages, vectors = store.load_vectors(root)
     except (IndexNotFoundError, IndexCorruptError):
         return {}
-    m = live.manifest
     if m.model != model or m.passage_prefix != passage_prefix:
         return {}
-    return {text_hash(p.norm_text): live.vectors[i] for i, p in enumerate(live.passages)}
+    return {text_hash(p.norm_text): vectors[i] for i, p in enumerate(passages)}
 
 
 def build_index(

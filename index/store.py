@@ -181,6 +181,21 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def load_vectors(root: Path) -> tuple[Manifest, list[Passage], npt.NDArray[np.float32]]:
+    """Manifest, passages and vectors of the live build, without reading its dense or lexical index
+    (what a rebuild needs to reuse embeddings)."""
+    build = resolve(root)
+    manifest = read_manifest(build)
+    try:
+        passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
+        vectors = np.load(build / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise IndexCorruptError(f"cannot read index {build}: {e}") from e
+    if len(passages) != vectors.shape[0]:
+        raise IndexCorruptError(f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors")
+    return manifest, passages, vectors
+
+
 def load(root: Path) -> LoadedIndex:
     build = resolve(root)
     manifest = read_manifest(build)

@@ -240,6 +240,13 @@
       detail.replaceChildren(el("p", "empty", errText(e)));
     });
   }
+  function neighbour(frag, label, para) {
+    if (!para) return;
+    var box = paraBox("nb", label, para);
+    box.appendChild(el("p", "", para.text));
+    frag.appendChild(box);
+  }
+
   function paraBox(cls, label, para) {
     var box = el("div", "pp " + cls);
     box.appendChild(el("h3", "", label + " · 第" + para.paragraph + "段" +
@@ -256,11 +263,7 @@
     acts.appendChild(b);
     head.appendChild(acts);
     frag.appendChild(head);
-    if (p.previous) {
-      var pb = paraBox("nb", "上一段", p.previous);
-      pb.appendChild(el("p", "", p.previous.text));
-      frag.appendChild(pb);
-    }
+    neighbour(frag, "上一段", p.previous);
     var para = p.paragraph, cur = paraBox("cur", "本段", para || { paragraph: c.paragraph }), tx = el("p");
     if (para) {
       var u = units(para.text), s = u(c.start - para.start), e = u(c.end - para.start);
@@ -273,11 +276,7 @@
     } else marked(tx, r.text, r.highlights);
     cur.appendChild(tx);
     frag.appendChild(cur);
-    if (p.next) {
-      var nb = paraBox("nb", "下一段", p.next);
-      nb.appendChild(el("p", "", p.next.text));
-      frag.appendChild(nb);
-    }
+    neighbour(frag, "下一段", p.next);
     detail.replaceChildren(frag);
     detail.scrollTop = Math.max(0, cur.offsetTop - head.offsetHeight - 8); // the header stays on top
   }

@@ -35,14 +35,14 @@ run: $(VENV)/.installed
 	$(BIN)/youju build
 	$(BIN)/youju serve
 
-test: $(VENV)/.installed-test
-	$(BIN)/ruff check index service eval tests
-	$(BIN)/mypy index service eval
+test: lint
 	$(BIN)/python -m pytest -q
 
+# ruff, mypy, and the layers contract (import-linter; contracts in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check index service eval tests
 	$(BIN)/mypy index service eval
+	$(BIN)/lint-imports
 
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m service.screenshots --out docs/screenshots

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,13 @@ import numpy as np
 
 from eval.datasets import EvalSet
 from index.embed.base import Embedder
-from index.ingest import paragraphs, read_corpus
+from index.ingest import read_corpus
+from index.structure import paragraphs
 
 Span = tuple[str, int, int]
-BASELINES = ("rank_bm25", "langchain_e5")
+# (set, embedder of the product's model, cache directory) -> per question, ranked spans
+Baseline = Callable[[EvalSet, Embedder, Path], list[list[Span]]]
+DEPTH = 10  # results per question, as for the project's retrievers
 
 
 def _paragraph_units(es: EvalSet) -> list[tuple[Span, str]]:
@@ -33,7 +37,8 @@ def _paragraph_units(es: EvalSet) -> list[tuple[Span, str]]:
     return [((p.doc_id, p.start, p.end), p.text) for d in docs for p in paragraphs(d)]
 
 
-def rank_bm25_run(es: EvalSet, depth: int = 10) -> list[list[Span]]:
+def rank_bm25_run(es: EvalSet, embedder: Embedder, cache: Path) -> list[list[Span]]:
+    """(The embedder and cache are unused: this baseline is lexical and cheap.)"""
     import jieba
     from rank_bm25 import BM25Okapi
 
@@ -43,12 +48,12 @@ def rank_bm25_run(es: EvalSet, depth: int = 10) -> list[list[Span]]:
     out = []
     for q in es.questions:
         scores = bm.get_scores(jieba.lcut(q.text))
-        top = np.argsort(-scores)[:depth]
+        top = np.argsort(-scores)[:DEPTH]
         out.append([units[i][0] for i in top])
     return out
 
 
-def langchain_e5_run(es: EvalSet, embedder: Embedder, cache: Path, depth: int = 10) -> list[list[Span]]:
+def langchain_e5_run(es: EvalSet, embedder: Embedder, cache: Path) -> list[list[Span]]:
     import faiss
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -71,5 +76,8 @@ def langchain_e5_run(es: EvalSet, embedder: Embedder, cache: Path, depth: int = 
     index = faiss.IndexFlatIP(vecs.shape[1])
     index.add(vecs)
     qv = embedder.embed_queries([q.text for q in es.questions])
-    _, ids = index.search(qv, depth)
+    _, ids = index.search(qv, DEPTH)
     return [[chunks[i][0] for i in row if i >= 0] for row in ids]
+
+
+BASELINES: dict[str, Baseline] = {"rank_bm25": rank_bm25_run, "langchain_e5": langchain_e5_run}

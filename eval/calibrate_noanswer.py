@@ -1,4 +1,4 @@
-"""Fit the no-answer model of ``index/noanswer.py`` on data.
+"""Fit the logistic answer decision of ``index/answerability/logistic.py`` on data.
 
     python -m eval.calibrate_noanswer [--negatives 600]
 
@@ -6,7 +6,7 @@ Answerable questions: the report's gold set (eval/gold/huairou_2024.jsonl). Unan
 the gold set's no-answer questions (near misses written for this report) plus a sample of CMRC2018 dev
 questions (Wikipedia trivia, which the report cannot answer) asked against the report.
 Gold questions with an even number fit the model; odd ones are held out and reported.
-A logistic regression on ``noanswer.features`` (dense cosine of the top result, idf-weighted term
+A logistic regression on ``logistic.features`` (dense cosine of the top result, idf-weighted term
 coverage of the top result, and whether the question has no Chinese at all, where lexical coverage says
 nothing; English negatives come from eval/gold/calibration_negatives_en.txt) gives the confidence;
 the threshold is the lowest confidence that keeps the fitting half's
@@ -23,20 +23,21 @@ import sys
 import numpy as np
 
 from eval.datasets import GOLD_DIR, SHARED, load_gold
-from eval.retrieval import index_for, query_vectors
-from index import noanswer, store
+from eval.retrieval import open_set, query_vectors
+from index.answerability import Signals, logistic
 from index.config import Settings
-from index.runtime import make_embedder, set_threads
+from index.pipeline import make_embedder, set_threads
 from index.search import Searcher
 
 SEED = 20241
 
 
-def features(searcher: Searcher, texts: list[str], vecs: np.ndarray) -> np.ndarray:
+def feature_matrix(searcher: Searcher, texts: list[str], vecs: np.ndarray) -> np.ndarray:
+    """One row of ``logistic.features`` per question, from its ranking."""
     rows = []
     for t, v in zip(texts, vecs, strict=True):
         r = searcher.rank(t, query_vector=v, depth=1)
-        rows.append(noanswer.features(t, r.dense_top, r.coverage_top, r.unknown_share))
+        rows.append(logistic.features(Signals(t, r.dense_top, r.coverage_top, r.unknown_share)))
     return np.array(rows, dtype=np.float64)
 
 
@@ -51,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     set_threads(settings.threads)
     embedder = make_embedder(settings)
     gold = load_gold()
-    root, _ = index_for(gold, settings, embedder)
-    searcher = Searcher(store.load(root), embedder)
+    searcher, _, _ = open_set(gold, settings, embedder)
     cmrc = json.loads((SHARED / "cmrc2018_dev.json").read_text(encoding="utf-8"))
     trivia = [q["question"] for a in cmrc["data"] for p in a["paragraphs"] for q in p["qas"]]
     random.Random(SEED).shuffle(trivia)
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         [int(q.qid.split("-")[-1]) % 2 == 0 for q in gold.questions] + [i % 2 == 0 for i in range(len(trivia))]
     )
     vecs = query_vectors(embedder, searcher, texts, settings.cache_dir / "eval-queries")
-    X = features(searcher, texts, vecs)
+    X = feature_matrix(searcher, texts, vecs)
 
     model = LogisticRegression(C=10.0, max_iter=1000).fit(X[fit], labels[fit])
     w_dense, w_cov, w_foreign, w_unknown = (float(x) for x in model.coef_[0])

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.normalize import _opencc
+from index.config import Settings
+from index.normalize import opencc_converter
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
@@ -55,7 +56,7 @@ def load_squad(path: Path, work_dir: Path, *, name: str, convert: str | None = N
     data = json.loads(path.read_text(encoding="utf-8"))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     corpus = work_dir / f"{name}-{digest}"
-    conv = _opencc(convert) if convert else None
+    conv = opencc_converter(convert) if convert else None
     questions: list[Question] = []
     docs: dict[str, str] = {}
     write = not (corpus / ".complete").exists()
@@ -104,3 +105,23 @@ def load_gold(path: Path = GOLD_DIR / "huairou_2024.jsonl", corpus_dir: Path = R
             golds.append(Gold(a["document"], i, i + len(a["quote"])))
         questions.append(Question(q["id"], q["question"], tuple(golds), q.get("category", ""), q.get("style", "")))
     return EvalSet("huairou-gold", corpus_dir, questions, f"{path.name}: the shipped report's gold set", texts)
+
+
+# The sets `youju eval` knows, in report order.
+SETS = ("huairou-gold", "cmrc2018-dev", "drcd-dev", "drcd-dev-tw2sp")
+
+
+def load_set(name: str, settings: Settings, limit: int = 0) -> EvalSet:
+    """A set by name; external sets are written as corpora under the cache directory once.
+    ``limit``: only the first N paragraphs of an external set (0 = all)."""
+    work = settings.cache_dir / "eval-corpus"
+    if name == "huairou-gold":
+        return load_gold()
+    if name == "cmrc2018-dev":
+        return load_squad(SHARED / "cmrc2018_dev.json", work, name=name, limit=limit)
+    if name == "drcd-dev":
+        return load_squad(SHARED / "DRCD_dev.json", work, name=name, limit=limit)
+    if name == "drcd-dev-tw2sp":
+        es = load_squad(SHARED / "DRCD_dev.json", work, name="drcd-dev", convert="tw2sp", limit=limit)
+        return replace(es, name=name)
+    raise ValueError(f"unknown set {name!r}; choose from {', '.join(SETS)}")

@@ -1,4 +1,5 @@
-"""Run retrievers over an evaluation set with the product's own pipeline (build_index + Searcher)."""
+"""Run retrievers over an evaluation set with the product's own pipeline (``index.pipeline``: the same
+build, searcher and answer decision as the CLI and the service, configured by the same settings)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,10 @@ import numpy as np
 
 from eval.datasets import EvalSet, Question
 from eval.metrics import mrr_at, ndcg_at, percentile, recall_at
-from index import fusion, noanswer, store
-from index.build import build_index
+from index import fusion, store
 from index.config import Settings
 from index.embed.base import Embedder
-from index.ingest import ChunkConfig
-from index.runtime import prefixes
+from index.pipeline import build_corpus, searcher_for
 from index.search import Searcher
 
 # name -> (fusion method, dense weight or None for the default)
@@ -35,7 +34,8 @@ class QuestionResult:
     question: Question
     retriever: str
     relevant: list[bool]  # per ranked result
-    top_passages: list[int]
+    top_rows: list[int]  # rows of the index's passages, best first
+    answered: bool  # the product's answer decision (Searcher.decide)
     confidence: float
     seconds: float
 
@@ -55,17 +55,7 @@ def index_for(
     # Keyed by corpus and model, not by set name: DRCD with Traditional and with tw2sp questions share one.
     tag = hashlib.sha256(f"{evalset.corpus_dir.resolve()}|{embedder.model_id}".encode()).hexdigest()[:10]
     root = settings.cache_dir / "eval-index" / f"{evalset.corpus_dir.name}-{tag}"
-    qp, pp = prefixes(embedder)
-    report = build_index(
-        evalset.corpus_dir,
-        root,
-        embedder,
-        passage_prefix=pp,
-        query_prefix=qp,
-        ann_kind=settings.ann,
-        chunking=ChunkConfig(settings.chunk_max_chars, settings.chunk_min_chars),
-        progress=progress,
-    )
+    report = build_corpus(settings, evalset.corpus_dir, root, embedder, progress=progress)
     seconds = report.seconds if not report.up_to_date else float(store.read_manifest(report.build_dir).build_seconds)
     return root, seconds
 
@@ -95,9 +85,19 @@ def span_relevance(q: Question, spans: list[tuple[str, int, int]]) -> list[bool]
     return out
 
 
-def relevance(searcher: Searcher, q: Question, passages: list[int]) -> list[bool]:
-    ps = [searcher.index.passages[pi] for pi in passages]
+def relevance(searcher: Searcher, q: Question, rows: list[int]) -> list[bool]:
+    ps = [searcher.index.passages[row] for row in rows]
     return span_relevance(q, [(p.doc_id, p.start, p.end) for p in ps])
+
+
+def open_set(
+    evalset: EvalSet, settings: Settings, embedder: Embedder, *, progress: bool = False
+) -> tuple[Searcher, float, np.ndarray[Any, Any]]:
+    """(searcher of the set's index, build seconds, query vectors of the set's questions)."""
+    root, build_seconds = index_for(evalset, settings, embedder, progress=progress)
+    searcher = searcher_for(settings, store.load(root), embedder)
+    vecs = query_vectors(embedder, searcher, [q.text for q in evalset.questions], settings.cache_dir / "eval-queries")
+    return searcher, build_seconds, vecs
 
 
 def run_set(
@@ -108,9 +108,7 @@ def run_set(
     *,
     progress: bool = False,
 ) -> SetRun:
-    root, build_seconds = index_for(evalset, settings, embedder, progress=progress)
-    searcher = Searcher(store.load(root), embedder)
-    vecs = query_vectors(embedder, searcher, [q.text for q in evalset.questions], settings.cache_dir / "eval-queries")
+    searcher, build_seconds, vecs = open_set(evalset, settings, embedder, progress=progress)
     run = SetRun(evalset, searcher, build_seconds)
     for name, (method, weight) in retrievers.items():
         rows: list[QuestionResult] = []
@@ -118,13 +116,14 @@ def run_set(
             t0 = time.perf_counter()
             ranked = searcher.rank(q.text, query_vector=v, depth=DEPTH, method=method, dense_weight=weight)
             dt = time.perf_counter() - t0
-            conf = noanswer.confidence(q.text, ranked.dense_top, ranked.coverage_top, ranked.unknown_share)
-            rows.append(QuestionResult(q, name, relevance(searcher, q, ranked.passages), ranked.passages, conf, dt))
+            decision = searcher.decide(q.text, ranked)
+            rel = relevance(searcher, q, ranked.rows)
+            rows.append(QuestionResult(q, name, rel, ranked.rows, decision.answered, decision.confidence, dt))
         run.results[name] = rows
     return run
 
 
-def summarize(rows: list[QuestionResult], threshold: float = noanswer.THRESHOLD) -> dict[str, float]:
+def summarize(rows: list[QuestionResult]) -> dict[str, float]:
     answerable = [r for r in rows if r.question.gold]
     unanswerable = [r for r in rows if not r.question.gold]
     out: dict[str, float] = {"questions": len(rows), "answerable": len(answerable)}
@@ -136,7 +135,7 @@ def summarize(rows: list[QuestionResult], threshold: float = noanswer.THRESHOLD)
             np.mean([ndcg_at(r.relevant, len({(g.doc_id, g.start) for g in r.question.gold}), 10) for r in answerable])
         )
     if unanswerable:
-        said_no = [r.confidence < threshold for r in rows]
+        said_no = [not r.answered for r in rows]
         truly_no = [not r.question.gold for r in rows]
         tp = sum(a and b for a, b in zip(said_no, truly_no, strict=True))
         out["no-answer precision"] = tp / max(1, sum(said_no))

@@ -17,22 +17,14 @@ import sys
 
 import numpy as np
 
-from eval.datasets import SHARED, EvalSet, load_squad
+from eval.datasets import load_set
 from eval.metrics import mrr_at, recall_at
-from eval.retrieval import query_vectors, relevance
-from index import store
+from eval.retrieval import open_set, relevance
 from index.config import Settings
 from index.fusion import Method
-from index.runtime import make_embedder, set_threads
-from index.search import Searcher
+from index.pipeline import make_embedder, set_threads
 
-
-def sets(settings: Settings, limit: int) -> list[EvalSet]:
-    work = settings.cache_dir / "eval-corpus"
-    return [
-        load_squad(SHARED / "cmrc2018_dev.json", work, name="cmrc2018-dev", limit=limit),
-        load_squad(SHARED / "DRCD_dev.json", work, name="drcd-dev", convert="tw2sp", limit=limit),
-    ]
+DEV_SETS = ("cmrc2018-dev", "drcd-dev-tw2sp")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,14 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     set_threads(settings.threads)
     embedder = make_embedder(settings)
-    from eval.retrieval import index_for
-
     weights = [float(x) for x in args.weights.split(",")]
     table: dict[str, dict[str, dict[str, float]]] = {}
-    for es in sets(settings, args.limit):
-        root, _ = index_for(es, settings, embedder, progress=True)
-        searcher = Searcher(store.load(root), embedder)
-        vecs = query_vectors(embedder, searcher, [q.text for q in es.questions], settings.cache_dir / "eval-queries")
+    for es in (load_set(name, settings, args.limit) for name in DEV_SETS):
+        searcher, _, vecs = open_set(es, settings, embedder, progress=True)
         split = [int(q.gold[0].doc_id[:4]) % 2 == 0 for q in es.questions]
         configs: list[tuple[Method, float]] = [("convex", w) for w in weights]
         configs.append(("rrf", 0.0))
@@ -64,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                     method=method,
                     dense_weight=w,
                 )
-                rows["tune" if tune else "held"].append(relevance(searcher, q, r.passages))
+                rows["tune" if tune else "held"].append(relevance(searcher, q, r.rows))
             name = f"{method} w={w:.2f}" if method == "convex" else method
             for part, rels in rows.items():
                 table.setdefault(name, {})[f"{es.name}/{part}"] = {

@@ -1,4 +1,5 @@
-"""Build (or refresh) an index: ingest -> normalise -> tokenise -> embed -> index -> write -> switch."""
+"""Build (or refresh) an index: read -> structure -> chunk -> normalise -> tokenise -> embed -> index ->
+write -> switch."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from index import ann, store
+from index import store
+from index.backends import backend_class
+from index.chunk import ChunkConfig
 from index.embed.base import Embedder
 from index.errors import CorpusError, IndexCorruptError, IndexNotFoundError
-from index.ingest import ChunkConfig, Skipped, iter_passages, read_corpus
-from index.lexical import BM25Index, JiebaTokenizer, Tokenizer
+from index.ingest import Skipped, iter_passages, read_corpus
+from index.lexical import JiebaTokenizer, Tokenizer
 from index.normalize import Normalizer
 from index.passage import Document, Passage, text_hash
 
@@ -39,7 +42,7 @@ def index_text(p: Passage) -> str:
     return f"{p.section[-1]}：{p.text}" if p.section else p.text
 
 
-def normalise_passages(passages: list[Passage], normalizer: Callable[[str], str]) -> list[Passage]:
+def normalize_passages(passages: list[Passage], normalizer: Callable[[str], str]) -> list[Passage]:
     return [replace(p, norm_text=normalizer(index_text(p))) for p in passages]
 
 
@@ -84,6 +87,7 @@ def build_index(
     passage_prefix: str,
     query_prefix: str,
     ann_kind: str = "flat",
+    backend: str = "embedded",
     chunking: ChunkConfig | None = None,
     normalizer: Normalizer | None = None,
     tokenizer: Tokenizer | None = None,
@@ -109,6 +113,7 @@ def build_index(
                 live.corpus_fingerprint == fingerprint
                 and live.model == embedder.model_id
                 and live.ann == ann_kind
+                and live.backend == backend
                 and live.passage_prefix == passage_prefix
             ):
                 return BuildReport(
@@ -124,7 +129,7 @@ def build_index(
         except (IndexNotFoundError, IndexCorruptError):
             pass
 
-    passages = normalise_passages(list(iter_passages(documents, chunking)), normalizer)
+    passages = normalize_passages(list(iter_passages(documents, chunking)), normalizer)
     if not passages:
         raise CorpusError(f"the documents in {corpus_dir} hold no body text to index")
 
@@ -141,9 +146,7 @@ def build_index(
         log.info("embedding %d passages (%d reused)", len(todo), len(passages) - len(todo))
         vectors[todo] = embedder.embed_passages([passages[i].norm_text for i in todo], progress=progress)
 
-    dense = ann.create(ann_kind, embedder.dimension)
-    dense.add(vectors)
-    bm25 = BM25Index.build([tokenizer(p.norm_text) for p in passages])
+    search_backend = backend_class(backend).build(vectors, [tokenizer(p.norm_text) for p in passages], ann=ann_kind)
 
     now = datetime.now(UTC)
     build_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + fingerprint[:8]
@@ -166,8 +169,9 @@ def build_index(
         youju_version=youju_version(),
         skipped=[asdict(s) for s in skipped],
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        backend=backend,
     )
-    final = store.write_build(index_root, manifest, documents, passages, vectors, dense, bm25)
+    final = store.write_build(index_root, manifest, documents, passages, vectors, search_backend)
     store.activate(index_root, final, keep=keep_builds)
     return BuildReport(
         final,

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.embed.e5_offline import DEFAULT_MODEL_ID
+from index.embed.models import DEFAULT_MODEL_ID
 
 
 def _default_cache() -> Path:
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     passage_prefix: str | None = Field(None, description="Text put before passages (e5 default: 'passage: ').")
     embed_batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
     ann: Literal["flat", "hnsw"] = Field("flat", description="Dense index: exact `flat` or approximate `hnsw`.")
+    backend: Literal["embedded"] = Field(
+        "embedded", description="Storage backend of the index: `embedded` (FAISS + bm25s files under index_dir)."
+    )
 
     # --- chunking
     chunk_max_chars: int = Field(220, ge=40, description="Longest passage in characters.")
@@ -48,15 +51,23 @@ class Settings(BaseSettings):
 
     # --- search
     max_query_chars: int = Field(500, ge=1, description="Longest accepted question, in characters.")
-    default_top_k: int = Field(5, ge=1, le=20, description="Results returned when the caller gives none.")
+    default_top_k: int = Field(5, ge=1, description="Results returned when the caller gives none.")
+    max_top_k: int = Field(20, ge=1, le=100, description="Most results one question may ask for (CLI and API).")
+    reranker: Literal["none"] = Field(
+        "none", description="Reranking of the fused candidates (index/rerank/); `none` keeps the fused order."
+    )
+    answerability: Literal["logistic"] = Field(
+        "logistic",
+        description="The model that decides whether the documents answer a question (index/answerability/).",
+    )
     no_answer_threshold: float | None = Field(
         None,
         description="Override the calibrated confidence below which `answered` is false "
-        "(default: the value calibrated for the fusion in index/fusion.py).",
+        "(default: the threshold calibrated with the answerability model, index/answerability/).",
     )
     threads: int = Field(0, ge=0, description="CPU threads for torch and FAISS (0 = number of cores).")
 
-    # --- service (`youju serve`; unsafe values are refused at start-up by service.security.check_settings)
+    # --- service (`youju serve`; unsafe values are refused at start-up by service.checks.check_settings)
     host: str = Field(default="127.0.0.1", description="Address `youju serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `youju serve` listens on.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
@@ -117,6 +128,8 @@ class Settings(BaseSettings):
             return [o.strip() for o in text.split(",") if o.strip()]
         return v
 
-
-def get_settings() -> Settings:
-    return Settings()
+    @model_validator(mode="after")
+    def _top_k_within_limit(self) -> Settings:
+        if self.default_top_k > self.max_top_k:
+            raise ValueError(f"default_top_k ({self.default_top_k}) is above max_top_k ({self.max_top_k})")
+        return self

@@ -27,6 +27,12 @@ class QueryTooLongError(InvalidQueryError):
     code = "query_too_long"
 
 
+class InvalidParameterError(YoujuError):
+    """A search parameter other than the question is out of range (top_k, say)."""
+
+    code = "validation_error"
+
+
 class IndexNotFoundError(YoujuError):
     """No built index where one was expected."""
 
@@ -64,4 +70,6 @@ class DocumentError(YoujuError):
 
 
 class PassageNotFoundError(YoujuError):
+    """No passage with that id in the live index (it may be from an older build)."""
+
     code = "passage_not_found"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from index.ingest import sentence_spans
+from index.sentences import sentence_spans
 
 # A question asking for a number: the sentence holding a figure answers it.
 _ASKS_FIGURE = re.compile(r"多少|几|比例|比重|百分|占比|[率额数量]|how (many|much)|percent|rate|number", re.I)

@@ -26,7 +26,8 @@ _SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=8)  # one converter per OpenCC config: building one takes ~10 ms
-def _opencc(config: str) -> Converter:
+def opencc_converter(config: str) -> Converter:
+    """The OpenCC converter of a configuration (t2s, tw2sp, s2twp, ...), built once per process."""
     import opencc  # opencc-python-reimplemented
 
     conv = opencc.OpenCC(config)
@@ -39,12 +40,12 @@ def is_traditional(text: str) -> bool:
     Character-level t2s is the identity on Simplified text, unlike tw2sp, whose Taiwan-phrase table
     rewrites mainland words (程序->进程, 建立->创建, 么->幺) and so must only see Traditional text.
     """
-    return _opencc("t2s")(text) != text
+    return opencc_converter("t2s")(text) != text
 
 
 def tw2sp_if_traditional(text: str) -> str:
     """OpenCC tw2sp for Traditional/Taiwan text; Simplified text is already in matching form."""
-    return _opencc("tw2sp")(text) if is_traditional(text) else text
+    return opencc_converter("tw2sp")(text) if is_traditional(text) else text
 
 
 def load_terms(path: Path = _TERMS_FILE) -> dict[str, str]:
@@ -86,4 +87,4 @@ def to_simplified(text: str) -> str:
 
 def to_traditional(text: str) -> str:
     """Display conversion to Traditional with Taiwan phrases."""
-    return _opencc("s2twp")(text)
+    return opencc_converter("s2twp")(text)

@@ -1,4 +1,5 @@
-"""The records that flow through the pipeline.
+"""The records that flow through the pipeline: file -> ``Document`` (with ``Block``s and ``Page``s) ->
+``Paragraph`` -> ``Passage``.
 
 Stages never mutate a record; they return new ones (``dataclasses.replace``).
 A passage id is a content hash, stable across rebuilds as long as the document text and the
@@ -9,22 +10,92 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+BlockKind = Literal["text", "heading", "table"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A span of a document's canonical text as its reader found it.
+
+    ``text`` blocks are body text (a line of a .txt file, a line of a Markdown block, a paragraph of a
+    Word file); the structure stage may still recognise a numbered heading (一、, (一)) at their start.
+    ``heading`` blocks are headings the format itself marks (a Word heading style, a larger PDF font),
+    with ``level`` when the format gives one. ``table`` blocks are table rows rendered as statements:
+    always a paragraph of their own, never a heading.
+    ``new_paragraph`` is False when the block continues the paragraph of the block before it (the
+    lines of one Markdown block).
+    """
+
+    start: int
+    end: int
+    kind: BlockKind = "text"
+    level: int | None = None
+    new_paragraph: bool = True
+
+    def to_json(self) -> list[Any]:
+        return [self.start, self.end, self.kind, self.level, self.new_paragraph]
+
+    @classmethod
+    def from_json(cls, row: list[Any]) -> Block:
+        start, end, kind, level, new = row
+        return cls(int(start), int(end), kind, level, bool(new))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A physical page of a paged document: 1-based ``number``, its span of the canonical text and the
+    page number printed on it (e.g. "3" from "— 3 —") when it has one."""
+
+    number: int
+    start: int
+    end: int
+    label: str | None = None
 
 
 @dataclass(frozen=True)
 class Document:
-    """One source file, read verbatim."""
+    """One source file: its canonical text (for .txt/.md files, the file text verbatim), metadata,
+    the reader's blocks and, for paged formats, its pages."""
 
     doc_id: str
     path: str
     text: str
     title: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    format: str = "txt"
+    blocks: tuple[Block, ...] = ()
+    pages: tuple[Page, ...] = ()
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "path": self.path,
+            "text": self.text,
+            "title": self.title,
+            "metadata": self.metadata,
+            "format": self.format,
+            "blocks": [b.to_json() for b in self.blocks],
+            "pages": [[p.number, p.start, p.end, p.label] for p in self.pages],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Document:
+        return cls(
+            doc_id=d["doc_id"],
+            path=d["path"],
+            text=d["text"],
+            title=d["title"],
+            metadata=dict(d.get("metadata") or {}),
+            format=d.get("format", "txt"),
+            blocks=tuple(Block.from_json(b) for b in d.get("blocks", ())),
+            pages=tuple(Page(int(n), int(s), int(e), lb) for n, s, e, lb in d.get("pages", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -47,7 +118,7 @@ class Passage:
     title: str
     section: tuple[str, ...]
     paragraph: int
-    start: int  # offsets into the original document text: text == document.text[start:end]
+    start: int  # offsets into the document's canonical text: text == document.text[start:end]
     end: int
     text: str  # original text, shown to the user
     paragraph_start: int

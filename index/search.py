@@ -1,4 +1,8 @@
-"""Search: question -> cited answers. Hybrid retrieval, paragraph merging, highlighting, no-answer."""
+"""Search: question -> cited answers.
+
+    validate -> normalise + tokenise -> candidates (storage backend) -> fuse -> rerank -> paragraphs
+    -> decide (answerability) -> present (merge touching passages, highlight, cite)
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,30 @@ from typing import Any
 
 import numpy as np
 
-from index import fusion, noanswer
+from index import fusion
+from index.answerability import Answerability, Decision, Signals
+from index.answerability import create as create_answerability
 from index.embed.base import Embedder
-from index.errors import InvalidQueryError, ModelMismatchError, PassageNotFoundError, QueryTooLongError
+from index.errors import (
+    InvalidParameterError,
+    InvalidQueryError,
+    ModelMismatchError,
+    PassageNotFoundError,
+    QueryTooLongError,
+)
 from index.highlight import highlight
 from index.lexical import JiebaTokenizer, Tokenizer
 from index.normalize import Normalizer
 from index.passage import Passage
+from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
+from index.rerank import Reranker
 from index.store import LoadedIndex
 
 # Passages of one paragraph that touch and score within this share of the paragraph's best are shown
 # as one result (so a paragraph is never listed twice and an answer split over two chunks stays whole).
 MERGE_RATIO = 0.8
+# Results one question may ask for (YOUJU_MAX_TOP_K's default).
+MAX_TOP_K = 20
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -40,72 +56,23 @@ def validate_query(query: Any, max_chars: int) -> str:
     return q
 
 
-@dataclass(frozen=True)
-class Citation:
-    document_id: str
-    title: str
-    section: list[str]
-    paragraph: int
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Result:
-    passage_id: str
-    text: str  # original text, == document text[citation.start:citation.end]
-    context: str  # the whole paragraph, original text
-    score: float
-    highlights: list[dict[str, int]]  # spans into ``text``
-    citation: Citation
-    context_start: int  # offset of ``text`` inside ``context``
-
-    def to_json(self) -> dict[str, Any]:
-        c = self.citation
-        return {
-            "passage_id": self.passage_id,
-            "text": self.text,
-            "context": self.context,
-            "context_start": self.context_start,
-            "score": round(self.score, 6),
-            "highlights": self.highlights,
-            "citation": {
-                "document_id": c.document_id,
-                "title": c.title,
-                "section": c.section,
-                "paragraph": c.paragraph,
-                "start": c.start,
-                "end": c.end,
-            },
-        }
-
-
-@dataclass(frozen=True)
-class Answer:
-    query: str
-    answered: bool
-    confidence: float
-    results: list[Result] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "answered": self.answered,
-            "confidence": round(self.confidence, 4),
-            "results": [r.to_json() for r in self.results],
-        }
+def check_top_k(top_k: int, max_top_k: int) -> int:
+    """``top_k`` when it is between 1 and ``max_top_k``, else InvalidParameterError."""
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= max_top_k:
+        raise InvalidParameterError(f"top_k must be between 1 and {max_top_k}")
+    return top_k
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """Paragraph-level ranking before presentation (used by the evaluation harness)."""
+    """Paragraph-level ranking of one question before presentation (the evaluation reads it too)."""
 
-    passages: list[int]  # passage indices, best first, one per paragraph
+    rows: list[int]  # rows of LoadedIndex.passages, best first, one per paragraph
     scores: list[float]
     dense_top: float
     coverage_top: float
     unknown_share: float = 0.0  # idf share of the question's terms that no passage contains
-    fused: dict[int, float] = field(default_factory=dict)  # every candidate passage's fused score
+    fused: dict[int, float] = field(default_factory=dict)  # every candidate row's fused score
     query_norm: str = ""
     query_tokens: list[str] = field(default_factory=list)
 
@@ -120,8 +87,10 @@ class Searcher:
         tokenizer: Tokenizer | None = None,
         method: fusion.Method = "convex",
         dense_weight: float = fusion.DENSE_WEIGHT,
-        no_answer_threshold: float | None = None,
+        answerability: Answerability | None = None,
+        reranker: Reranker | None = None,
         max_query_chars: int = 500,
+        max_top_k: int = MAX_TOP_K,
     ) -> None:
         m = index.manifest
         if embedder.model_id != m.model or embedder.dimension != m.dimension:
@@ -135,19 +104,36 @@ class Searcher:
         self.tokenizer = tokenizer or JiebaTokenizer()
         self.method: fusion.Method = method
         self.dense_weight = dense_weight
-        self.threshold = noanswer.THRESHOLD if no_answer_threshold is None else no_answer_threshold
+        self.answerability = answerability or create_answerability("logistic")
+        self.reranker = reranker
         self.max_query_chars = max_query_chars
+        self.max_top_k = max_top_k
         self._by_id = {p.passage_id: i for i, p in enumerate(index.passages)}
-        self._idf = index.bm25.idf_table()
+        self._idf = index.backend.idf_table()
         # A term no passage contains gets the idf of document frequency 0: rarer than any known term.
         n = len(index.passages)
         self._unknown_idf = math.log1p((n + 0.5) / 0.5)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
-        self._para_passages: dict[tuple[str, int], list[int]] = {}
+        self._para_rows: dict[tuple[str, int], list[int]] = {}
         for i, p in enumerate(index.passages):
-            self._para_passages.setdefault(p.paragraph_key, []).append(i)
+            self._para_rows.setdefault(p.paragraph_key, []).append(i)
+
+    def with_index(self, index: LoadedIndex) -> Searcher:
+        """A searcher of another build with the same model and configuration (a reload reuses the model)."""
+        return Searcher(
+            index,
+            self.embedder,
+            normalizer=self.normalizer,
+            tokenizer=self.tokenizer,
+            method=self.method,
+            dense_weight=self.dense_weight,
+            answerability=self.answerability,
+            reranker=self.reranker,
+            max_query_chars=self.max_query_chars,
+            max_top_k=self.max_top_k,
+        )
 
     # ------------------------------------------------------------------------------------ scoring
     def idf(self, term: str) -> float:
@@ -160,10 +146,10 @@ class Searcher:
         total = sum(self.idf(t) for t in terms)
         return sum(self.idf(t) for t in terms if t not in self._idf) / total if total else 0.0
 
-    def _passage_terms(self, i: int) -> frozenset[str]:
-        terms = self._terms.get(i)
+    def _passage_terms(self, row: int) -> frozenset[str]:
+        terms = self._terms.get(row)
         if terms is None:
-            terms = self._terms[i] = frozenset(self.tokenizer(self.index.passages[i].norm_text))
+            terms = self._terms[row] = frozenset(self.tokenizer(self.index.passages[row].norm_text))
         return terms
 
     def analyze(self, query: str) -> tuple[str, list[str]]:
@@ -177,12 +163,12 @@ class Searcher:
             self._analyzed[query] = hit
         return hit
 
-    def coverage(self, query_tokens: list[str], i: int) -> float:
-        """idf-weighted share of the question's terms found in passage ``i`` (0..1)."""
+    def coverage(self, query_tokens: list[str], row: int) -> float:
+        """idf-weighted share of the question's terms found in passage ``row`` (0..1)."""
         terms = set(query_tokens)
         if not terms:
             return 0.0
-        have = self._passage_terms(i)
+        have = self._passage_terms(row)
         total = sum(self.idf(t) for t in terms)
         return sum(self.idf(t) for t in terms & have) / total if total else 0.0
 
@@ -197,47 +183,47 @@ class Searcher:
         document_id: str | None = None,
         section: str | None = None,
     ) -> Ranked:
-        """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion)."""
+        """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion).
+        ``section`` keeps passages with a heading that contains it (in either script)."""
         ix = self.index
         nq, tokens = self.analyze(query)
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([nq])[0]
-        n = len(ix.passages)
-        k = min(fusion.CANDIDATES, n)
-        bm = ix.bm25.scores(tokens)
+        subset = None
         if document_id is not None or section is not None:
             # Filtered search scores every passage that passes the filter (exact, no candidate cut).
             want = self.normalizer(section) if section is not None else None
-            cand = np.array(
+            subset = np.array(
                 [i for i, p in enumerate(ix.passages) if self._passes(p, document_id, want)], dtype=np.int64
             )
-            if not len(cand):
+            if not len(subset):
                 return Ranked([], [], 0.0, 0.0)
-        else:
-            _, dense_ids = ix.dense.search(qv[None, :].astype(np.float32), k)
-            lex_ids = np.argpartition(-bm, k - 1)[:k] if k < n else np.arange(n)
-            cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids[bm[lex_ids] > 0]]))
-        dense_scores = ix.vectors[cand] @ qv.astype(np.float32)
+        cands = ix.backend.candidates(qv, tokens, fusion.CANDIDATES, subset)
+        if not len(cands.ids):
+            return Ranked([], [], 0.0, 0.0)
         method = method or self.method
-        fused = fusion.fuse(dense_scores, bm[cand], method, self.dense_weight if dense_weight is None else dense_weight)
+        weight = self.dense_weight if dense_weight is None else dense_weight
+        fused = fusion.fuse(cands.dense, cands.lexical, method, weight)
+        if self.reranker is not None:
+            fused = self.reranker.rerank(nq, [ix.passages[int(c)] for c in cands.ids], fused)
         order = np.argsort(-fused, kind="stable")
         seen: set[tuple[str, int]] = set()
-        ranked: list[int] = []
+        rows: list[int] = []
         scores: list[float] = []
         for o in order:
-            pi = int(cand[o])
-            key = ix.passages[pi].paragraph_key
+            row = int(cands.ids[o])
+            key = ix.passages[row].paragraph_key
             if key in seen:
                 continue
             seen.add(key)
-            ranked.append(pi)
+            rows.append(row)
             scores.append(float(fused[o]))
-            if len(ranked) >= depth:
+            if len(rows) >= depth:
                 break
-        top = int(cand[order[0]]) if len(order) else -1
-        dense_top = float(dense_scores[order[0]]) if len(order) else 0.0
-        cov = self.coverage(tokens, top) if top >= 0 else 0.0
-        by_passage = {int(c): float(f) for c, f in zip(cand, fused, strict=True)}
-        return Ranked(ranked, scores, dense_top, cov, self.unknown_share(tokens), by_passage, nq, tokens)
+        top = int(cands.ids[order[0]])
+        dense_top = float(cands.dense[order[0]])
+        by_row = {int(c): float(f) for c, f in zip(cands.ids, fused, strict=True)}
+        coverage = self.coverage(tokens, top)
+        return Ranked(rows, scores, dense_top, coverage, self.unknown_share(tokens), by_row, nq, tokens)
 
     def _passes(self, p: Passage, document_id: str | None, want: str | None) -> bool:
         """``want`` is a section filter in matching form; it matches any heading of the passage's path that
@@ -250,30 +236,40 @@ class Searcher:
             self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
         return any(want in h for h in self._norm_sections[p.section])
 
+    def decide(self, query: str, ranked: Ranked) -> Decision:
+        """Does the best result answer the question? The one place this is decided."""
+        if not ranked.rows:
+            return Decision(answered=False, confidence=0.0)
+        return self.answerability.decide(Signals(query, ranked.dense_top, ranked.coverage_top, ranked.unknown_share))
+
     # ---------------------------------------------------------------------------------- answering
     def search(
         self, query: str, top_k: int = 5, *, document_id: str | None = None, section: str | None = None
     ) -> Answer:
-        """Cited answers for a question. ``document_id`` / ``section`` (a heading prefix) narrow the search."""
+        """Cited answers for a question. ``document_id`` / ``section`` (text a heading contains) narrow it."""
         q = validate_query(query, self.max_query_chars)
-        top_k = max(1, min(int(top_k), 50))
+        top_k = check_top_k(top_k, self.max_top_k)
         ranked = self.rank(q, depth=top_k, document_id=document_id, section=section)
-        if not ranked.passages:
-            return Answer(query=q, answered=False, confidence=0.0, results=[])
-        confidence = noanswer.confidence(q, ranked.dense_top, ranked.coverage_top, ranked.unknown_share)
+        decision = self.decide(q, ranked)
         results = [
-            self._present(pi, score, ranked.fused, ranked.query_tokens, ranked.query_norm)
-            for pi, score in zip(ranked.passages, ranked.scores, strict=True)
+            self._present(row, score, ranked.fused, ranked.query_tokens, ranked.query_norm)
+            for row, score in zip(ranked.rows, ranked.scores, strict=True)
         ]
-        return Answer(query=q, answered=confidence >= self.threshold, confidence=confidence, results=results)
+        return Answer(query=q, answered=decision.answered, confidence=decision.confidence, results=results)
 
-    def _present(self, pi: int, score: float, fused: dict[int, float], tokens: list[str], nq: str) -> Result:
+    def _citation(self, p: Passage, start: int, end: int) -> Citation:
+        doc = self.index.documents[p.doc_id]
+        return Citation(
+            document_id=p.doc_id, title=doc.title, section=list(p.section), paragraph=p.paragraph, start=start, end=end
+        )
+
+    def _present(self, row: int, score: float, fused: dict[int, float], tokens: list[str], nq: str) -> Result:
         ix = self.index
-        best = ix.passages[pi]
+        best = ix.passages[row]
         doc = ix.documents[best.doc_id]
         # Grow the span over touching passages of the same paragraph that also score well.
         start, end = best.start, best.end
-        siblings = self._para_passages[best.paragraph_key]
+        siblings = self._para_rows[best.paragraph_key]
         changed = True
         while changed:
             changed = False
@@ -289,14 +285,14 @@ class Searcher:
             passage_id=best.passage_id,
             text=text,
             context=doc.text[best.paragraph_start : best.paragraph_end],
-            score=score,
-            highlights=[{"start": s, "end": e} for s, e in spans],
-            citation=Citation(best.doc_id, doc.title, list(best.section), best.paragraph, start, end),
             context_start=start - best.paragraph_start,
+            score=score,
+            highlights=[Highlight(start=s, end=e) for s, e in spans],
+            citation=self._citation(best, start, end),
         )
 
     # ---------------------------------------------------------------------------------- lookups
-    def passage(self, passage_id: str) -> dict[str, Any]:
+    def passage(self, passage_id: str) -> PassageView:
         """One passage with its paragraph and the neighbouring paragraphs (for display)."""
         i = self._by_id.get(passage_id)
         if i is None:
@@ -305,47 +301,40 @@ class Searcher:
         p = ix.passages[i]
         doc = ix.documents[p.doc_id]
 
-        def para(number: int) -> dict[str, Any] | None:
-            members = self._para_passages.get((p.doc_id, number))
+        def para(number: int) -> ParagraphView | None:
+            members = self._para_rows.get((p.doc_id, number))
             if not members:
                 return None
             q = ix.passages[members[0]]
-            return {
-                "paragraph": number,
-                "section": list(q.section),
-                "start": q.paragraph_start,
-                "end": q.paragraph_end,
-                "text": doc.text[q.paragraph_start : q.paragraph_end],
-            }
+            return ParagraphView(
+                paragraph=number,
+                section=list(q.section),
+                start=q.paragraph_start,
+                end=q.paragraph_end,
+                text=doc.text[q.paragraph_start : q.paragraph_end],
+            )
 
-        return {
-            "passage_id": passage_id,
-            "text": p.text,
-            "citation": {
-                "document_id": p.doc_id,
-                "title": doc.title,
-                "section": list(p.section),
-                "paragraph": p.paragraph,
-                "start": p.start,
-                "end": p.end,
-            },
-            "paragraph": para(p.paragraph),
-            "previous": para(p.paragraph - 1),
-            "next": para(p.paragraph + 1),
-        }
+        return PassageView(
+            passage_id=passage_id,
+            text=p.text,
+            citation=self._citation(p, p.start, p.end),
+            paragraph=para(p.paragraph),
+            previous=para(p.paragraph - 1),
+            next=para(p.paragraph + 1),
+        )
 
-    def documents(self) -> list[dict[str, Any]]:
+    def documents(self) -> list[DocumentInfo]:
         counts: dict[str, int] = {}
         for p in self.index.passages:
             counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
         return [
-            {
-                "document_id": d.doc_id,
-                "title": d.title,
-                "path": d.path,
-                "metadata": d.metadata,
-                "passages": counts.get(d.doc_id, 0),
-                "characters": len(d.text),
-            }
+            DocumentInfo(
+                document_id=d.doc_id,
+                title=d.title,
+                path=d.path,
+                metadata=d.metadata,
+                passages=counts.get(d.doc_id, 0),
+                characters=len(d.text),
+            )
             for d in self.index.documents.values()
         ]

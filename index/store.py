@@ -5,11 +5,10 @@ Layout of an index root::
     <root>/current            -> symlink to builds/<build-id> (switched atomically with os.replace)
     <root>/builds/<build-id>/
         manifest.json         format version, model, dimension, normaliser, tokenizer, corpus hash, ...
-        documents.jsonl       one line per document: id, path, title, metadata, full original text
+        documents.jsonl       one line per document: id, path, title, metadata, canonical text, blocks, pages
         passages.jsonl        one line per passage: ids, citation fields, original and normalised text
         vectors.npy           float32 [passages, dimension], L2-normalised (also the embedding cache)
-        dense.faiss           FAISS index over vectors.npy
-        bm25/                 bm25s arrays (.npy) and vocabulary (.json)
+        ...                   the storage backend's own files (``index/backends/``; embedded: dense.faiss, bm25/)
 
 A build is written to ``builds/.tmp-*`` and renamed when complete, then ``current`` is switched; a
 crash before the switch leaves the previous build serving. Readers resolve ``current`` once, so a
@@ -30,11 +29,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index import ann
-from index.ann.base import DenseIndex
+from index.backends import SearchBackend, backend_class
 from index.errors import IndexCorruptError, IndexNotFoundError
-from index.lexical import BM25Index
 from index.passage import Document, Passage
+from index.records import IndexInfo, SkippedFile
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -62,6 +60,7 @@ class Manifest:
     youju_version: str
     skipped: list[dict[str, str]] = field(default_factory=list)
     peak_rss_mb: float | None = None  # peak resident memory of the building process
+    backend: str = "embedded"  # storage backend (index/backends/)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -71,6 +70,19 @@ class Manifest:
             )
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def info(self) -> IndexInfo:
+        """The summary that the CLI, the service and the evaluation show."""
+        return IndexInfo(
+            build_id=self.build_id,
+            built_at=self.built_at,
+            model=self.model,
+            documents=self.document_count,
+            passages=self.passage_count,
+            ann=self.ann,
+            backend=self.backend,
+            skipped=[SkippedFile(**s) for s in self.skipped],
+        )
 
 
 @dataclass
@@ -82,8 +94,7 @@ class LoadedIndex:
     documents: dict[str, Document]
     passages: list[Passage]
     vectors: npt.NDArray[np.float32]
-    dense: DenseIndex
-    bm25: BM25Index
+    backend: SearchBackend
 
 
 def _passage_to_json(p: Passage) -> dict[str, Any]:
@@ -106,8 +117,7 @@ def write_build(
     documents: list[Document],
     passages: list[Passage],
     vectors: npt.NDArray[np.float32],
-    dense: DenseIndex,
-    bm25: BM25Index,
+    backend: SearchBackend,
 ) -> Path:
     """Write a complete build beside the live one and return its final directory (not yet live)."""
     builds = root / BUILDS
@@ -118,14 +128,12 @@ def write_build(
     tmp.mkdir()
     with open(tmp / "documents.jsonl", "w", encoding="utf-8") as f:
         for doc in documents:
-            f.write(json.dumps(asdict(doc), ensure_ascii=False) + "\n")
+            f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(_passage_to_json(p), ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-    dense.save(str(tmp / "dense.faiss"))
-    (tmp / "bm25").mkdir()
-    bm25.save(tmp / "bm25")
+    backend.save(tmp)
     # The manifest goes last: a directory without one is never treated as a build.
     (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     final = builds / manifest.build_id
@@ -200,16 +208,15 @@ def load(root: Path) -> LoadedIndex:
     build = resolve(root)
     manifest = read_manifest(build)
     try:
-        documents = {d["doc_id"]: Document(**d) for d in _jsonl(build / "documents.jsonl")}
+        documents = {d["doc_id"]: Document.from_json(d) for d in _jsonl(build / "documents.jsonl")}
         passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
         vectors = np.load(build / "vectors.npy", allow_pickle=False)
-        dense = ann.load(manifest.ann, str(build / "dense.faiss"))
-        bm25 = BM25Index.load(build / "bm25", len(passages))
+        backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e
-    if not (len(passages) == manifest.passage_count == vectors.shape[0] == dense.size):
+    if not (len(passages) == manifest.passage_count == vectors.shape[0] == backend.size):
         raise IndexCorruptError(
             f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors, "
-            f"{dense.size} in the dense index, manifest says {manifest.passage_count}"
+            f"{backend.size} in the {manifest.backend} backend, manifest says {manifest.passage_count}"
         )
-    return LoadedIndex(build, manifest, documents, passages, vectors, dense, bm25)
+    return LoadedIndex(build, manifest, documents, passages, vectors, backend)

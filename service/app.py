@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from starlette.datastructures import Headers
-from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import Response
 
 from index.build import youju_version
 from index.config import Settings
-from service.api import ErrorResponse
 from service.api import router as api_router
-from service.errors import CatchAllMiddleware, error_response, install_handlers
-from service.security import BodyLimitMiddleware, SecurityHeadersMiddleware, check_settings
+from service.checks import check_settings
+from service.errors import install_handlers
+from service.middleware import BodyLimitMiddleware, CatchAllMiddleware, JsonCORSMiddleware, SecurityHeadersMiddleware
+from service.schemas import ErrorResponse, ReadinessResponse
 from service.state import Runtime, SearcherFactory, default_searcher_factory, get_runtime
 from service.ui import STATIC_DIR, is_framed, ui_router
 
@@ -47,20 +45,9 @@ def per_search_threads(settings: Settings) -> int:
 
 def configure_threads(settings: Settings) -> None:
     """Once per process, before the model is used."""
-    from index.runtime import set_threads
+    from index.pipeline import set_threads
 
     set_threads(per_search_threads(settings))
-
-
-class _JsonCORSMiddleware(CORSMiddleware):
-    """Starlette's CORS, with refused preflights in the service's JSON error shape."""
-
-    def preflight_response(self, request_headers: Headers) -> Response:
-        response = super().preflight_response(request_headers)
-        if response.status_code != 400:
-            return response
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-        return error_response(400, "cors_rejected", bytes(response.body).decode("utf-8", "replace"), headers)
 
 
 def create_app(
@@ -102,8 +89,13 @@ def create_app(
         """200 while the process is alive."""
         return {"status": "alive"}
 
-    @app.get("/readyz", tags=["health"], responses={503: {"model": ErrorResponse, "description": "Not ready"}})
-    async def readyz(request: Request) -> dict[str, Any]:
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        response_model=ReadinessResponse,
+        responses={503: {"model": ErrorResponse, "description": "Not ready"}},
+    )
+    async def readyz(request: Request) -> ReadinessResponse:
         """200 once the index is loaded and the model warm; 503 (not_ready) before."""
         return get_runtime(request).readiness()
 
@@ -120,7 +112,7 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)
     if settings.cors_origins:
         app.add_middleware(
-            _JsonCORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],

@@ -16,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index import errors as core
 
@@ -26,6 +25,7 @@ log = logging.getLogger("youju.service")
 STATUS: dict[type[core.YoujuError], int] = {
     core.QueryTooLongError: 413,
     core.InvalidQueryError: 400,
+    core.InvalidParameterError: 422,
     core.PassageNotFoundError: 404,
     core.IndexNotFoundError: 503,
     core.IndexCorruptError: 503,
@@ -139,32 +139,3 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(Exception, _internal_handler)
-
-
-class CatchAllMiddleware:
-    """Turns an unhandled exception into the JSON 500 *inside* the middleware stack, so that the answer
-    still passes the header and CORS middlewares (Starlette's own 500 handler sits outside them)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
-                raise
-            response = error_response(500, "internal_error", "internal error; the request was not completed")
-            await response(scope, receive, send)

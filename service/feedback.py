@@ -14,9 +14,10 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import SecretStr
+
+from service.schemas import FeedbackItem, FeedbackPage, FeedbackSummary
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -110,7 +111,7 @@ class FeedbackStore:
             finally:
                 conn.close()
 
-    def recent(self, *, limit: int = 50, offset: int = 0, helpful: bool | None = None) -> dict[str, Any]:
+    def recent(self, *, limit: int = 50, offset: int = 0, helpful: bool | None = None) -> FeedbackPage:
         where, args = ("WHERE helpful = ?", [int(helpful)]) if helpful is not None else ("", [])
         conn = self._connect()
         try:
@@ -123,24 +124,24 @@ class FeedbackStore:
         finally:
             conn.close()
         items = [
-            {
-                "id": r["id"],
-                "created_at": r["created_at"],
-                "query": r["query"],
-                "passage_id": r["passage_id"],
-                "helpful": bool(r["helpful"]),
-                "comment": r["comment"],
-                "index_build": r["index_build"],
-            }
+            FeedbackItem(
+                id=r["id"],
+                created_at=r["created_at"],
+                query=r["query"],
+                passage_id=r["passage_id"],
+                helpful=bool(r["helpful"]),
+                comment=r["comment"],
+                index_build=r["index_build"],
+            )
             for r in rows
         ]
-        return {"total": total, "limit": limit, "offset": offset, "feedback": items}
+        return FeedbackPage(total=total, limit=limit, offset=offset, feedback=items)
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> FeedbackSummary:
         conn = self._connect()
         try:
             row = conn.execute("SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback").fetchone()
         finally:
             conn.close()
         total, helpful = int(row[0]), int(row[1])
-        return {"total": total, "helpful": helpful, "not_helpful": total - helpful}
+        return FeedbackSummary(total=total, helpful=helpful, not_helpful=total - helpful)

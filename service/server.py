@@ -14,7 +14,7 @@ from index import store
 from index.config import Settings
 from index.errors import IndexNotFoundError
 from service.app import configure_threads, create_app
-from service.security import check_settings
+from service.checks import check_settings
 from service.state import Runtime
 
 log = logging.getLogger("youju.service")
@@ -52,7 +52,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     try:
         store.resolve(settings.index_dir)
     except IndexNotFoundError:
-        from index.runtime import build
+        from index.pipeline import build
 
         print(
             f"youju serve: no index at {settings.index_dir}; building it from {settings.corpus_dir}",

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
 from fastapi import Request
 
@@ -14,10 +14,13 @@ from index import store
 from index.config import Settings
 from index.errors import YoujuError
 from index.normalize import to_simplified, to_traditional
+from index.records import DocumentInfo
 from index.search import Searcher
 from service.errors import ApiError
 from service.feedback import FeedbackStore
-from service.security import RateLimiter, SearchGate
+from service.gate import SearchGate
+from service.ratelimit import RateLimiter
+from service.schemas import ReadinessResponse, ReloadResponse
 
 log = logging.getLogger("youju.service")
 
@@ -30,7 +33,7 @@ WARMUP_QUERY = "怀柔森林覆盖率多少"
 
 def default_searcher_factory(settings: Settings) -> Searcher:
     """The production searcher: index from ``settings.index_dir``, model from the settings (loaded once)."""
-    from index.runtime import open_searcher
+    from index.pipeline import open_searcher
 
     return open_searcher(settings)
 
@@ -42,6 +45,8 @@ def warm(searcher: Searcher) -> None:
 
 
 class Runtime:
+    """The state of one running service (``app.state.runtime``); the searcher is swapped whole on reload."""
+
     def __init__(self, settings: Settings, factory: SearcherFactory) -> None:
         self.settings = settings
         self.factory = factory
@@ -53,7 +58,7 @@ class Runtime:
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         self.feedback: FeedbackStore | None = None
         self._reload_lock = threading.Lock()
-        self._documents: tuple[Searcher, list[dict[str, Any]]] | None = None
+        self._documents: tuple[Searcher, list[DocumentInfo]] | None = None
 
     # ------------------------------------------------------------------------------ lifecycle
     def open_feedback(self) -> None:
@@ -88,7 +93,7 @@ class Runtime:
         finally:
             self.loading = False
 
-    def reload(self) -> dict[str, Any]:
+    def reload(self) -> ReloadResponse:
         """Load the live index from disk and swap it in; searches in flight finish on the old one.
 
         The embedder (the model) of the current searcher is reused, so a reload costs an index read,
@@ -97,32 +102,17 @@ class Runtime:
         t0 = time.perf_counter()
         with self._reload_lock:
             old = self.searcher
-            if old is None:
-                new = self.factory(self.settings)
-            else:
-                new = Searcher(
-                    store.load(self.settings.index_dir),
-                    old.embedder,
-                    normalizer=old.normalizer,
-                    tokenizer=old.tokenizer,
-                    method=old.method,
-                    dense_weight=old.dense_weight,
-                    no_answer_threshold=old.threshold,
-                    max_query_chars=old.max_query_chars,
-                )
+            new = self.factory(self.settings) if old is None else old.with_index(store.load(self.settings.index_dir))
             warm(new)
             self.searcher = new
             self.error = None
         m = new.index.manifest
         log.info("reloaded index %s (%d passages)", m.build_id, len(new.index.passages))
-        return {
-            "index": m.build_id,
-            "previous": old.index.manifest.build_id if old is not None else None,
-            "passages": len(new.index.passages),
-            "documents": len(new.index.documents),
-            "model": new.embedder.model_id,
-            "seconds": round(time.perf_counter() - t0, 3),
-        }
+        return ReloadResponse(
+            index=m.info(),
+            previous=old.index.manifest.info() if old is not None else None,
+            seconds=round(time.perf_counter() - t0, 3),
+        )
 
     def reload_logged(self) -> None:
         """SIGHUP: reload, and only log a failure (there is nobody to answer)."""
@@ -148,7 +138,7 @@ class Runtime:
             raise ApiError(503, "not_ready", "the feedback store is not open", {"Retry-After": "5"})
         return self.feedback
 
-    def documents(self, searcher: Searcher) -> list[dict[str, Any]]:
+    def documents(self, searcher: Searcher) -> list[DocumentInfo]:
         cached = self._documents
         if cached is not None and cached[0] is searcher:
             return cached[1]
@@ -156,16 +146,8 @@ class Runtime:
         self._documents = (searcher, docs)
         return docs
 
-    def readiness(self) -> dict[str, Any]:
-        searcher = self.require()
-        m = searcher.index.manifest
-        return {
-            "status": "ready",
-            "index": m.build_id,
-            "passages": len(searcher.index.passages),
-            "documents": len(searcher.index.documents),
-            "model": searcher.embedder.model_id,
-        }
+    def readiness(self) -> ReadinessResponse:
+        return ReadinessResponse(index=self.require().index.manifest.info())
 
 
 def get_runtime(request: Request) -> Runtime:

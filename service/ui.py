@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import FileResponse
 
 from service.errors import ApiError
-from service.security import check_staff
+from service.auth import check_staff
 from service.state import Runtime, get_runtime
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.config import Settings
-from index.docgen import DOCS, cli_reference, settings_reference
+from index.docgen import DOCS, cli_reference, resolve, settings_reference, with_diagrams
+from index.pipeline import FILE_FLOW, QUESTION_FLOW
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +21,22 @@ def test_every_setting_is_documented() -> None:
         assert f"`YOUJU_{name.upper()}`" in text, name
         assert field.description, f"setting {name} has no description"
     assert text == settings_reference(), "run python -m index.docgen"
+
+
+def test_architecture_diagrams_are_generated_from_the_code() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    assert text == with_diagrams(text), "run python -m index.docgen"
+    for _, dotted in FILE_FLOW + QUESTION_FLOW:
+        assert resolve(dotted) is not None, dotted  # a renamed stage breaks this test, not just the picture
+
+
+def test_architecture_table_names_modules_that_exist() -> None:
+    import re
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    table = text[text.index("## Where things are") : text.index("## One way through")]
+    for path in re.findall(r"`((?:index|service|eval)/[\w/]*(?:\.py)?)`", table):
+        assert (ROOT / path).exists(), path
 
 
 def test_readme_gives_the_two_setup_commands() -> None:

@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 
 class DenseIndex(ABC):
-    kind: str
+    """A dense index: vectors in, ``search`` out; saved in its own file format (never pickled)."""
 
     @abstractmethod
     def add(self, vectors: npt.NDArray[np.float32]) -> None: ...

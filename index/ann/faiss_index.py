@@ -36,8 +36,6 @@ class _FaissIndex(DenseIndex):
 
 
 class FaissFlatIndex(_FaissIndex):
-    kind = "flat"
-
     def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
         super().__init__(index if index is not None else faiss.IndexFlatIP(dimension))
 
@@ -48,7 +46,6 @@ class FaissFlatIndex(_FaissIndex):
 
 
 class FaissHNSWIndex(_FaissIndex):
-    kind = "hnsw"
     M = 32
     EF_CONSTRUCTION = 200
     EF_SEARCH = 128

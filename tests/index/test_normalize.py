@@ -57,12 +57,12 @@ def test_display_conversions_keep_meaning():
     assert to_traditional("信息公开") == "資訊公開"
 
 
-def test_opencc_converters_are_built_once_per_config(norm):
-    from index.normalize import _opencc
+def testopencc_converter_converters_are_built_once_per_config(norm):
+    from index.normalize import opencc_converter
 
     norm("懷柔區")
-    before = _opencc.cache_info()
+    before = opencc_converter.cache_info()
     for _ in range(5):
         norm("懷柔區森林")  # t2s (detection) and tw2sp alternate
-    after = _opencc.cache_info()
+    after = opencc_converter.cache_info()
     assert after.misses == before.misses and after.currsize >= 2

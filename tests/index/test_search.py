@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 
 from index import store
-from index.build import build_index
-from index.errors import InvalidQueryError, PassageNotFoundError, QueryTooLongError
+from index.errors import InvalidParameterError, InvalidQueryError, PassageNotFoundError, QueryTooLongError
 from index.search import Searcher, validate_query
+from tests.helpers import HashEmbedder, build_hash_index
 
 
 @pytest.fixture
-def searcher(report_corpus: Path, tmp_path: Path, hash_embedder) -> Searcher:  # type: ignore[no-untyped-def]
+def searcher(report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder) -> Searcher:
     (report_corpus / "second.md").write_text(
         "---\ntitle: 第二份文件\n---\n# 第一部分\n\n森林防火工作安排。森林覆盖率目标另行制定。\n\n"
         "# 第二部分\n\n其他内容。\n",
         encoding="utf-8",
     )
     root = tmp_path / "index"
-    build_index(report_corpus, root, hash_embedder, passage_prefix="", query_prefix="")
+    build_hash_index(report_corpus, root, hash_embedder)
     return Searcher(store.load(root), hash_embedder)
 
 
@@ -36,7 +36,7 @@ def searcher(report_corpus: Path, tmp_path: Path, hash_embedder) -> Searcher:  #
         (42, InvalidQueryError),
     ],
 )
-def test_bad_queries_are_refused_with_clear_errors(query, error):  # type: ignore[no-untyped-def]
+def test_bad_queries_are_refused_with_clear_errors(query: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         validate_query(query, 500)
 
@@ -57,7 +57,7 @@ def test_results_cite_exact_spans_and_highlights_inside_text(searcher: Searcher)
         assert doc.text[c.start : c.end] == r.text
         assert r.context[r.context_start : r.context_start + len(r.text)] == r.text
         for h in r.highlights:
-            assert 0 <= h["start"] < h["end"] <= len(r.text)
+            assert 0 <= h.start < h.end <= len(r.text)
     keys = [(r.citation.document_id, r.citation.paragraph) for r in ans.results]
     assert len(keys) == len(set(keys)), "a paragraph is listed twice"
 
@@ -65,7 +65,7 @@ def test_results_cite_exact_spans_and_highlights_inside_text(searcher: Searcher)
 def test_figure_sentence_is_highlighted(searcher: Searcher) -> None:
     ans = searcher.search("森林覆盖率多少")
     top = next(r for r in ans.results if "77.57%" in r.text)
-    assert any("77.57%" in top.text[h["start"] : h["end"]] for h in top.highlights)
+    assert any("77.57%" in top.text[h.start : h.end] for h in top.highlights)
 
 
 def test_json_contract(searcher: Searcher) -> None:
@@ -91,13 +91,19 @@ def test_filters_by_document_and_section_in_either_script(searcher: Searcher) ->
 def test_passage_lookup_with_neighbours(searcher: Searcher) -> None:
     r = searcher.search("森林覆盖率").results[0]
     p = searcher.passage(r.passage_id)
-    assert p["paragraph"]["text"].find(p["text"]) >= 0
-    assert p["previous"] is None or p["previous"]["paragraph"] == p["paragraph"]["paragraph"] - 1
+    assert p.paragraph is not None and p.paragraph.text.find(p.text) >= 0
+    assert p.previous is None or p.previous.paragraph == p.paragraph.paragraph - 1
     with pytest.raises(PassageNotFoundError):
         searcher.passage("nope")
 
 
 def test_documents_listing(searcher: Searcher) -> None:
-    docs = {d["document_id"]: d for d in searcher.documents()}
-    assert docs["second"]["title"] == "第二份文件"
-    assert docs["huairou-2024-law-based-government-report"]["metadata"]["year"] == 2024
+    docs = {d.document_id: d for d in searcher.documents()}
+    assert docs["second"].title == "第二份文件"
+    assert docs["huairou-2024-law-based-government-report"].metadata["year"] == 2024
+
+
+@pytest.mark.parametrize("top_k", [0, 21, -1])
+def test_top_k_out_of_range_is_refused(searcher: Searcher, top_k: int) -> None:
+    with pytest.raises(InvalidParameterError, match="between 1 and 20"):
+        searcher.search("森林", top_k)

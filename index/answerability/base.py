@@ -1,0 +1,36 @@
+"""The answer decision: does the corpus answer the question at all?
+
+Searching always finds *something*; this stage decides whether the best of it answers the question
+(``answered``) and how sure it is (``confidence``). ``Searcher.decide`` is the one place the decision is
+made — the CLI, the API and the evaluation all go through it — so a better model replaces it here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What retrieval knows about a question and its best result."""
+
+    query: str  # the validated question as asked
+    dense_top: float  # cosine of the best result to the question
+    coverage_top: float  # idf-weighted share of the question's terms in the best result
+    unknown_share: float  # idf-weighted share of the question's terms that no passage contains
+
+
+@dataclass(frozen=True)
+class Decision:
+    answered: bool
+    confidence: float  # 0..1
+
+
+class Answerability(Protocol):
+    """Turns signals into a decision. ``name`` and ``threshold`` are reported by the evaluation."""
+
+    name: str
+    threshold: float
+
+    def decide(self, signals: Signals) -> Decision: ...

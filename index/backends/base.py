@@ -1,0 +1,70 @@
+"""The storage backend interface: where passages' vectors and lexical weights live, and how the
+candidates of a question are found.
+
+The ranking after retrieval — fusion, reranking, the answer decision, highlighting, citations — is
+the same code whatever the backend (``index/search.py``); a backend only answers ``candidates``: which
+passages to consider, with each side's raw score (dense cosine, BM25). ``embedded`` (FAISS + bm25s
+files in the build directory) is the default and, so far, the only one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+IdArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Passage rows (indices into the build's passage list, ascending) with both sides' raw scores."""
+
+    ids: IdArray
+    dense: FloatArray  # cosine of each candidate to the question
+    lexical: FloatArray  # BM25 of each candidate (0 where no question term occurs)
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32))
+
+
+class SearchBackend(ABC):
+    """Dense and lexical retrieval over one build's passages (rows 0..size-1)."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def build(cls, vectors: FloatArray, tokenized: list[list[str]], *, ann: str) -> SearchBackend:
+        """Index the passages' L2-normalised vectors and lexical tokens (same order)."""
+
+    @classmethod
+    @abstractmethod
+    def open(cls, directory: Path, vectors: FloatArray, *, ann: str) -> SearchBackend:
+        """Open what ``save`` wrote into a build directory (``vectors`` are the build's vectors.npy)."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> None: ...
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """Passages indexed."""
+
+    @abstractmethod
+    def candidates(
+        self, query_vector: FloatArray, query_tokens: list[str], k: int, subset: IdArray | None = None
+    ) -> Candidates:
+        """Without ``subset``: the union of the ``k`` passages closest to the question vector and the ``k``
+        best by BM25 (those with a score above 0). With ``subset``: exactly those passages (a filtered
+        search scores every passage that passes the filter)."""
+
+    @abstractmethod
+    def idf_table(self) -> dict[str, float]:
+        """Lucene idf of every lexical term: ln(1 + (N - df + 0.5) / (df + 0.5))."""

@@ -1,0 +1,103 @@
+"""Wiring: settings -> embedder, builder and searcher. The CLI, the service and the evaluation start here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from index import answerability, embed, rerank, store
+from index.build import BuildReport, build_index
+from index.chunk import ChunkConfig
+from index.config import Settings
+from index.embed.base import Embedder
+from index.search import Searcher
+
+# The two paths through the core, stage by stage, as (stage, the code that does it). docs/architecture.md
+# draws them (``python -m index.docgen``) and a test imports every name, so the picture cannot drift.
+FILE_FLOW: tuple[tuple[str, str], ...] = (
+    ("file", "index.ingest.read_corpus"),
+    ("read (one reader per format)", "index.readers.base.Reader"),
+    ("structure: sections, paragraphs", "index.structure.paragraphs"),
+    ("chunk into passages", "index.chunk.passages"),
+    ("normalise", "index.build.normalize_passages"),
+    ("embed", "index.embed.base.Embedder"),
+    ("index (storage backend)", "index.backends.base.SearchBackend.build"),
+    ("write beside, switch atomically", "index.store.activate"),
+)
+QUESTION_FLOW: tuple[tuple[str, str], ...] = (
+    ("question", "index.search.validate_query"),
+    ("normalise + tokenise", "index.search.Searcher.analyze"),
+    ("retrieve candidates", "index.backends.base.SearchBackend.candidates"),
+    ("fuse", "index.fusion.fuse"),
+    ("rerank", "index.rerank.base.Reranker"),
+    ("one per paragraph", "index.search.Searcher.rank"),
+    ("decide: answered?", "index.search.Searcher.decide"),
+    ("present: merge, highlight, cite", "index.search.Searcher.search"),
+    ("answer", "index.records.Answer"),
+)
+
+
+def set_threads(threads: int) -> None:
+    """CPU threads for torch and FAISS (0 = number of cores)."""
+    n = threads or (os.cpu_count() or 1)
+    import faiss
+    import torch
+
+    torch.set_num_threads(n)
+    faiss.omp_set_num_threads(n)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """One embedder per (model, prefixes) per process: the model is loaded once."""
+    return embed.create(
+        settings.model, settings.cache_dir, settings.query_prefix, settings.passage_prefix, settings.embed_batch_size
+    )
+
+
+def build_corpus(
+    settings: Settings,
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: bool = False,
+) -> BuildReport:
+    """Build (or refresh) the index of ``corpus_dir`` in ``index_dir`` with the settings' pipeline."""
+    return build_index(
+        corpus_dir,
+        index_dir,
+        embedder,
+        passage_prefix=embedder.passage_prefix,
+        query_prefix=embedder.query_prefix,
+        ann_kind=settings.ann,
+        backend=settings.backend,
+        chunking=ChunkConfig(settings.chunk_max_chars, settings.chunk_min_chars),
+        keep_builds=settings.keep_builds,
+        force=force,
+        progress=progress,
+    )
+
+
+def build(settings: Settings, *, force: bool = False, progress: bool = False) -> BuildReport:
+    """Build (or refresh) the configured corpus into the configured index."""
+    return build_corpus(
+        settings, settings.corpus_dir, settings.index_dir, make_embedder(settings), force=force, progress=progress
+    )
+
+
+def searcher_for(settings: Settings, index: store.LoadedIndex, embedder: Embedder) -> Searcher:
+    """A searcher of a loaded index configured by the settings (answer decision, reranker, limits)."""
+    return Searcher(
+        index,
+        embedder,
+        answerability=answerability.create(settings.answerability, settings.no_answer_threshold),
+        reranker=rerank.create(settings.reranker),
+        max_query_chars=settings.max_query_chars,
+        max_top_k=settings.max_top_k,
+    )
+
+
+def open_searcher(settings: Settings, index_dir: Path | None = None) -> Searcher:
+    """The searcher of the live index under ``index_dir`` (default: the settings'), model loaded once."""
+    return searcher_for(settings, store.load(index_dir or settings.index_dir), make_embedder(settings))

@@ -1,0 +1,138 @@
+"""What youju answers with: one set of typed records and their JSON form, used by the CLI
+(``youju ask --json``), the HTTP API (as its ``response_model``s) and the evaluation.
+
+The pipeline's internal records (``Document``, ``Passage``, ...) are in ``index/passage.py``; these are
+the views of them that leave the core. Field descriptions here are the API documentation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+EXAMPLE_CITATION: dict[str, Any] = {
+    "document_id": "huairou-2024-law-based-government-report",
+    "title": "北京市懷柔區2024年法治政府建設年度情況報告",
+    "section": ["一、主要舉措和成效"],
+    "paragraph": 12,
+    "start": 3120,
+    "end": 3135,
+}
+
+
+class Record(BaseModel):
+    """Base of the output records: immutable, and no field beyond those declared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class Highlight(Record):
+    start: int = Field(description="Offset into `text` (Python string indices, code points).")
+    end: int
+
+
+class Citation(Record):
+    document_id: str
+    title: str
+    section: list[str] = Field(description="Headings above the passage, outermost first.")
+    paragraph: int = Field(description="1-based body paragraph number in the document.")
+    start: int = Field(description="Offset of `text` in the document: document[start:end] == text.")
+    end: int
+
+
+class Result(Record):
+    passage_id: str
+    text: str = Field(description="The cited passage, verbatim from the document.")
+    context: str = Field(description="The whole paragraph holding the passage.")
+    context_start: int = Field(description="Offset of `text` inside `context`.")
+    score: float
+    highlights: list[Highlight] = Field(description="Spans of `text` that answer the question.")
+    citation: Citation
+
+    @field_serializer("score")
+    def _round_score(self, v: float) -> float:
+        return round(v, 6)
+
+
+class Answer(Record):
+    query: str = Field(description="The question as searched (trimmed, NFC).")
+    answered: bool = Field(description="False when the reports hold no passage that answers the question.")
+    confidence: float
+    results: list[Result] = Field(default_factory=list)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": "怀柔森林覆盖率多少",
+                    "answered": True,
+                    "confidence": 0.83,
+                    "results": [
+                        {
+                            "passage_id": "3f9c2a1b7d4e5f60",
+                            "text": "全區森林覆蓋率達到77.57%。",
+                            "context": "……全區森林覆蓋率達到77.57%。……",
+                            "context_start": 2,
+                            "score": 0.91,
+                            "highlights": [{"start": 2, "end": 7}, {"start": 9, "end": 15}],
+                            "citation": EXAMPLE_CITATION,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    @field_serializer("confidence")
+    def _round_confidence(self, v: float) -> float:
+        return round(v, 4)
+
+
+class ParagraphView(Record):
+    paragraph: int = Field(description="1-based body paragraph number in the document.")
+    section: list[str]
+    start: int = Field(description="Offset of the paragraph in the document.")
+    end: int
+    text: str
+
+
+class PassageView(Record):
+    """One passage with its paragraph and the paragraphs before and after it (for display)."""
+
+    passage_id: str
+    text: str
+    citation: Citation
+    paragraph: ParagraphView | None
+    previous: ParagraphView | None
+    next: ParagraphView | None
+
+
+class DocumentInfo(Record):
+    document_id: str
+    title: str
+    path: str = Field(description="The file, relative to the corpus directory.")
+    metadata: dict[str, Any] = Field(description="Issuer, year, ... as given by the file or its sidecar.")
+    passages: int
+    characters: int
+
+
+class SkippedFile(Record):
+    path: str
+    reason: str
+
+
+class IndexInfo(Record):
+    """The live index, summarised from its manifest."""
+
+    build_id: str
+    built_at: str
+    model: str
+    documents: int
+    passages: int
+    ann: str
+    backend: str
+    skipped: list[SkippedFile] = Field(description="Files of the corpus that could not be read, and why.")

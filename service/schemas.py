@@ -1,0 +1,156 @@
+"""Request and response models that exist only on the web. Answers, passages, documents and the index
+summary are the core's own records (``index/records.py``), used here as they are."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from index.records import DocumentInfo, IndexInfo
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. invalid_query, rate_limited.")
+    message: str = Field(description="Human-readable explanation.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"error": {"code": "invalid_query", "message": "the question is empty"}}]}
+    )
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"query": "怀柔森林覆盖率多少", "top_k": 5},
+                {"query": "行政复议案件有多少件", "top_k": 3, "section": "一、"},
+            ]
+        },
+    )
+
+    query: str = Field(
+        description="The citizen's question, in Simplified or Traditional Chinese (at most max_query_chars "
+        "characters after trimming; no control characters).",
+        examples=["怀柔森林覆盖率多少"],
+    )
+    top_k: int | None = Field(
+        None,
+        ge=1,
+        description="Results wanted (1 to the server's max_top_k, 20 by default; default: default_top_k).",
+        examples=[5],
+    )
+    document_id: str | None = Field(
+        None, max_length=200, description="Search only this document (see /api/v1/documents)."
+    )
+    section: str | None = Field(
+        None,
+        max_length=200,
+        description="Search only under headings that contain this text (in either script), e.g. 一、主要舉措.",
+        examples=["一、主要舉措和成效"],
+    )
+
+
+class ConvertRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={"examples": [{"texts": ["懷柔區森林覆蓋率", "達到77.57%"], "to": "hans"}]},
+    )
+
+    texts: list[str] = Field(
+        max_length=50,
+        description="Texts to convert (at most 50, at most max_convert_chars characters together); each is "
+        "converted on its own, so callers can convert the pieces between highlights separately.",
+        examples=[["懷柔區森林覆蓋率", "達到77.57%"]],
+    )
+    to: Literal["hans", "hant"] = Field(
+        description="hans: Simplified Chinese (mainland terms); hant: Traditional Chinese (Taiwan terms).",
+        examples=["hans"],
+    )
+
+
+class ConvertResponse(BaseModel):
+    texts: list[str] = Field(examples=[["怀柔区森林覆盖率", "达到77.57%"]])
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"query": "怀柔森林覆盖率多少", "passage_id": "3f9c2a1b7d4e5f60", "helpful": True},
+                {
+                    "query": "怀柔森林覆盖率多少",
+                    "passage_id": "3f9c2a1b7d4e5f60",
+                    "helpful": False,
+                    "comment": "没有说明是哪一年的数据",
+                },
+            ]
+        },
+    )
+
+    query: str = Field(description="The question the citizen asked.", examples=["怀柔森林覆盖率多少"])
+    passage_id: str = Field(min_length=1, max_length=64, description="The result the feedback is about.")
+    helpful: bool = Field(description="Did the passage answer the question?")
+    comment: str | None = Field(None, max_length=500, description="Optional free text (at most 500 characters).")
+
+
+class OkResponse(BaseModel):
+    ok: bool = True
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[DocumentInfo]
+
+
+class FeedbackItem(BaseModel):
+    id: int
+    created_at: str
+    query: str
+    passage_id: str
+    helpful: bool
+    comment: str | None
+    index_build: str | None
+
+
+class FeedbackPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    feedback: list[FeedbackItem]
+
+
+class FeedbackSummary(BaseModel):
+    total: int
+    helpful: int
+    not_helpful: int
+
+
+class SearchLoad(BaseModel):
+    running: int
+    waiting: int
+
+
+class StaffStatus(BaseModel):
+    ready: bool
+    error: str | None
+    index: IndexInfo | None
+    feedback: FeedbackSummary | None
+    searches: SearchLoad
+    limits: dict[str, Any]
+
+
+class ReadinessResponse(BaseModel):
+    status: Literal["ready"] = "ready"
+    index: IndexInfo
+
+
+class ReloadResponse(BaseModel):
+    index: IndexInfo = Field(description="The index now serving.")
+    previous: IndexInfo | None = Field(description="The index served before the reload.")
+    seconds: float

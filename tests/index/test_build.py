@@ -1,0 +1,65 @@
+"""Building: incremental embedding, up-to-date detection, crash safety, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import store
+from index.backends.embedded import EmbeddedBackend
+from index.errors import CorpusError
+from tests.helpers import HashEmbedder, build_hash_index
+
+
+def test_unchanged_corpus_is_not_rebuilt_and_changes_reuse_embeddings(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    root = tmp_path / "index"
+    first = build_hash_index(report_corpus, root, hash_embedder)
+    n = first.passages
+    assert hash_embedder.calls == n
+    again = build_hash_index(report_corpus, root, hash_embedder)
+    assert again.up_to_date and hash_embedder.calls == n
+    (report_corpus / "extra.txt").write_text("一、新增\n新增的一段正文，讲述了另一件事情。\n", encoding="utf-8")
+    third = build_hash_index(report_corpus, root, hash_embedder)
+    assert not third.up_to_date
+    assert third.embedded == 1 and third.reused == n
+    assert hash_embedder.calls == n + 1
+    forced = build_hash_index(report_corpus, root, hash_embedder, force=True)
+    assert forced.embedded == 0  # still served from the embedding cache
+
+
+def test_crash_mid_build_keeps_old_index_serving(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder)
+    before = store.resolve(root)
+    (report_corpus / "extra.txt").write_text("新的文件内容。\n", encoding="utf-8")
+
+    def boom(*a: object, **k: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(EmbeddedBackend, "save", boom)
+    with pytest.raises(OSError):
+        build_hash_index(report_corpus, root, hash_embedder)
+    assert store.resolve(root) == before
+    assert store.load(root).manifest.document_count == 1
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no readable"):
+        build_hash_index(tmp_path / "c", tmp_path / "index", hash_embedder)
+
+
+def test_hnsw_is_selectable(report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    from index.search import Searcher
+
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder, ann_kind="hnsw")
+    loaded = store.load(root)
+    assert loaded.manifest.ann == "hnsw"
+    assert Searcher(loaded, hash_embedder).search("森林覆盖率").results

@@ -1,0 +1,64 @@
+"""The concurrency cap: at most ``limit`` jobs at once, a bounded short wait, then 503 busy."""
+
+from __future__ import annotations
+
+import threading
+
+import anyio
+import pytest
+
+from service.errors import ApiError
+from service.gate import SearchGate
+
+
+def test_jobs_beyond_the_limit_wait_then_are_refused() -> None:
+    gate = SearchGate(limit=1, timeout=0.2, max_waiting=1)
+    release = threading.Event()
+    outcomes: list[str] = []
+
+    async def job(name: str) -> None:
+        try:
+            await gate.run(lambda: release.wait(5))
+            outcomes.append(f"{name}: done")
+        except ApiError as e:
+            outcomes.append(f"{name}: {e.status} {e.code}")
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(job, "first")
+            await anyio.sleep(0.05)
+            assert gate.running == 1
+            tg.start_soon(job, "waits")  # waits up to 0.2 s, then busy
+            await anyio.sleep(0.05)
+            tg.start_soon(job, "third")  # the one waiting place is taken: busy at once
+            await anyio.sleep(0.4)
+            release.set()
+
+    anyio.run(main)
+    assert sorted(outcomes) == ["first: done", "third: 503 busy", "waits: 503 busy"]
+    assert gate.running == 0 and gate.waiting == 0
+
+
+def test_a_waiting_job_runs_when_a_slot_frees() -> None:
+    gate = SearchGate(limit=1, timeout=2.0)
+
+    async def main() -> list[int]:
+        results: list[int] = []
+
+        async def job(i: int) -> None:
+            results.append(await gate.run(lambda: i))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(3):
+                tg.start_soon(job, i)
+        return results
+
+    assert sorted(anyio.run(main)) == [0, 1, 2]
+
+
+def test_busy_error_says_when_to_retry() -> None:
+    gate = SearchGate(limit=1, timeout=0, max_waiting=0)
+    err = gate._busy()
+    assert err.status == 503 and err.headers == {"Retry-After": "1"}
+    with pytest.raises(ApiError):
+        raise err

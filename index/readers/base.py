@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from index.passage import Block, Page
+from index.passage import Block, BlockKind, Page
 
 
 @dataclass(frozen=True)
@@ -39,3 +39,46 @@ class Reader(Protocol):
     def read(self, path: Path, display: str) -> ReadResult:
         """Read ``path``; ``display`` is the file's name relative to the corpus, for messages."""
         ...
+
+
+class TextBuilder:
+    """Builds a canonical text block by block (one block per line of the canonical text), keeping the
+    blocks' offsets and, for paged formats, each page's span."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._len = 0
+        self.blocks: list[Block] = []
+        self.pages: list[Page] = []
+        self._page: tuple[int, int, str | None] | None = None  # (number, start, label) of the open page
+
+    def add(self, text: str, kind: BlockKind = "text", *, level: int | None = None, new_paragraph: bool = True) -> None:
+        """Append one block (its text must not contain a newline); empty text is ignored."""
+        text = text.strip()
+        if not text:
+            return
+        if self._parts:
+            self._parts.append("\n")
+            self._len += 1
+        start = self._len
+        self._parts.append(text)
+        self._len += len(text)
+        self.blocks.append(Block(start, self._len, kind, level, new_paragraph))
+
+    def start_page(self, number: int, label: str | None = None) -> None:
+        self.end_page()
+        self._page = (number, self._len + (1 if self._parts else 0), label)
+
+    def end_page(self) -> None:
+        if self._page is not None:
+            number, start, label = self._page
+            self.pages.append(Page(number, min(start, self._len), self._len, label))
+            self._page = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def result(self, **kw: Any) -> ReadResult:
+        self.end_page()
+        return ReadResult(text=self.text, blocks=tuple(self.blocks), pages=tuple(self.pages), **kw)

@@ -1,16 +1,24 @@
-"""Pages and assets written under service/static/: demo page, embeddable widget, staff console."""
+"""Pages and assets written under service/static/: demo page, embeddable widget, staff console.
+
+``common.js`` holds the helpers the widget and the console share. The console page loads it as its own
+script; ``/widget.js`` is common.js and widget.js inside one function, so host pages keep one script tag.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import mimetypes
+from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
-from service.errors import ApiError
 from service.auth import check_staff
+from service.errors import ApiError
 from service.state import Runtime, get_runtime
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -45,14 +53,53 @@ def _media_type(path: Path) -> str:
     return TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def _file(root: Path, relative: str, cache: str) -> FileResponse:
+def _path(root: Path, relative: str) -> Path:
+    """The file ``relative`` under ``root``; 404 for anything outside it, hidden or missing."""
     base = root.resolve()
     if any(part.startswith(".") for part in Path(relative).parts):
         raise ApiError(404, "not_found", f"no such file: {relative}")
     target = (base / relative).resolve()
     if not target.is_relative_to(base) or not target.is_file():
         raise ApiError(404, "not_found", f"no such file: {relative}")
+    return target
+
+
+def _file(root: Path, relative: str, cache: str) -> FileResponse:
+    target = _path(root, relative)
     return FileResponse(target, media_type=_media_type(target), headers={"Cache-Control": cache})
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script assembled in memory, with the validators a FileResponse would have."""
+
+    body: bytes
+    etag: str
+    last_modified: str
+
+    def response(self, cache: str) -> Response:
+        headers = {"Cache-Control": cache, "ETag": self.etag, "Last-Modified": self.last_modified}
+        return Response(self.body, media_type=TYPES[".js"], headers=headers)
+
+
+def widget_script(static_dir: Path) -> Script:
+    """``/widget.js``: common.js then widget.js inside one function, so that the shared helpers are in the
+    widget's scope and nothing but ``window.youju`` reaches the host page. The widget's ``/*! ...*/``
+    banner stays first. widget.js alone when the folder has no common.js."""
+    widget = _path(static_dir, "widget.js")
+    text = widget.read_text(encoding="utf-8")
+    mtime = widget.stat().st_mtime
+    try:
+        common = _path(static_dir, "common.js")
+    except ApiError:
+        common = None
+    if common is not None:
+        mtime = max(mtime, common.stat().st_mtime)
+        end = text.find("*/") if text.startswith("/*!") else -1
+        cut = end + 2 if end > 0 else 0
+        text = f"{text[:cut]}\n(function () {{\n{common.read_text(encoding='utf-8')}\n{text[cut:].lstrip()}}})();\n"
+    body = text.encode("utf-8")
+    return Script(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', formatdate(mtime, usegmt=True))
 
 
 def ui_router(static_dir: Path) -> APIRouter:
@@ -62,9 +109,13 @@ def ui_router(static_dir: Path) -> APIRouter:
     async def demo() -> FileResponse:
         return _file(static_dir, "demo.html", "no-cache")
 
+    @functools.cache
+    def widget_js() -> Script:  # built at the first request, then served from memory (a 404 is not kept)
+        return widget_script(static_dir)
+
     @router.api_route("/widget.js", methods=["GET", "HEAD"])
-    async def widget() -> FileResponse:
-        return _file(static_dir, "widget.js", WIDGET_CACHE)
+    async def widget() -> Response:
+        return widget_js().response(WIDGET_CACHE)
 
     @router.api_route("/console", methods=["GET", "HEAD"])
     async def console(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> FileResponse:

@@ -1,18 +1,14 @@
 /* 有据 youju hotline staff console: instant search of the reports' own text, keyboard-driven, with
- * one-key copy of "passage + citation" for reading out or pasting into a ticket. No framework. */
-(function () {
+ * one-key copy of "passage + citation" for reading out or pasting into a ticket. No framework.
+ * Loaded after /static/common.js (youjuCommon: the helpers it shares with the citizen widget). */
+(function (C) {
   "use strict";
+  var el = C.el;
   var $ = function (id) { return document.getElementById(id); };
   var qEl = $("q"), docEl = $("doc"), secEl = $("sec"), list = $("list"), detail = $("detail"), statusEl = $("status");
   var RECENT_KEY = "youju.console.recent", MAX_RECENT = 8, TOP_K = 10, DEBOUNCE = 250;
   var st = { data: null, sel: -1, key: "", ctl: null, timer: 0, sections: {}, opened: null };
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function status(text, err) {
     statusEl.textContent = text;
     statusEl.classList.toggle("err", !!err);
@@ -27,53 +23,24 @@
   }
 
   function api(path, body, signal) {
-    var opt = { signal: signal, headers: {} };
-    if (body) {
-      opt.method = "POST";
-      opt.headers["Content-Type"] = "application/json";
-      opt.body = JSON.stringify(body);
-    }
-    return fetch(path, opt).then(function (r) {
-      if (r.ok) return r.json();
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        var e = new Error((j.error && j.error.message) || "HTTP " + r.status);
-        e.status = r.status;
-        e.code = j.error && j.error.code;
-        e.retry = parseInt(r.headers.get("Retry-After") || "", 10);
-        throw e;
-      });
-    });
+    return C.request(path, body, signal);
   }
+  var ERRORS = {
+    net: "无法连接检索服务，请检查网络。",
+    wait: function (s) { return "请求过于频繁，请 " + s + " 秒后再试。"; },
+    long: "问题太长，请精简后再试。",
+    bad: function (code) { return "无法检索这个问题（" + code + "）。"; },
+    busy: "检索服务繁忙或正在加载索引，请稍后再试。",
+    auth: "需要坐席登录，请刷新页面。",
+    err: function (code) { return "检索出错（" + code + "），请稍后再试。"; }
+  };
   function errText(e) {
-    if (!e.status) return "无法连接检索服务，请检查网络。";
-    if (e.status === 429) return "请求过于频繁，请 " + (e.retry > 0 ? e.retry : 30) + " 秒后再试。";
-    if (e.status === 413) return "问题太长，请精简后再试。";
-    if (e.status === 400 || e.status === 422) return "无法检索这个问题（" + (e.code || e.status) + "）。";
-    if (e.status === 503) return "检索服务繁忙或正在加载索引，请稍后再试。";
-    if (e.status === 401) return "需要坐席登录，请刷新页面。";
-    return "检索出错（" + (e.code || e.status) + "），请稍后再试。";
+    return C.errText(e, ERRORS);
   }
 
   // --------------------------------------------------------------------------- text helpers
-  // Offsets from the server count code points; JS strings count UTF-16 units.
-  function units(s) {
-    if (!/[\uD800-\uDBFF]/.test(s)) return function (i) { return i; };
-    var m = [], i = 0;
-    for (var ch of s) { m.push(i); i += ch.length; }
-    m.push(i);
-    return function (k) { return m[Math.min(Math.max(k, 0), m.length - 1)]; };
-  }
   function marked(node, text, highlights) {
-    var u = units(text), at = 0;
-    (highlights || []).slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (h) {
-      var s = Math.max(u(h.start), at), e = Math.min(u(h.end), text.length);
-      if (e <= s) return;
-      if (s > at) node.appendChild(document.createTextNode(text.slice(at, s)));
-      node.appendChild(el("mark", "", text.slice(s, e)));
-      at = e;
-    });
-    if (at < text.length) node.appendChild(document.createTextNode(text.slice(at)));
-    return node;
+    return C.appendSegments(node, C.segments(text, highlights));
   }
   function where(c) {
     var sec = (c.section || []).join(" › ");
@@ -265,15 +232,13 @@
     frag.appendChild(head);
     neighbour(frag, "上一段", p.previous);
     var para = p.paragraph, cur = paraBox("cur", "本段", para || { paragraph: c.paragraph }), tx = el("p");
-    if (para) {
-      var u = units(para.text), s = u(c.start - para.start), e = u(c.end - para.start);
-      if (para.text.slice(s, e) === r.text) {
-        tx.appendChild(document.createTextNode(para.text.slice(0, s)));
-        var hit = marked(el("span", "hit"), r.text, r.highlights);
-        tx.appendChild(hit);
-        tx.appendChild(document.createTextNode(para.text.slice(e)));
-      } else tx.textContent = para.text;
-    } else marked(tx, r.text, r.highlights);
+    var a = para && C.around(para.text, r.text, c.start - para.start);
+    if (a) {
+      tx.appendChild(document.createTextNode(a.before));
+      tx.appendChild(marked(el("span", "hit"), r.text, r.highlights));
+      tx.appendChild(document.createTextNode(a.after));
+    } else if (para) tx.textContent = para.text;
+    else marked(tx, r.text, r.highlights);
     cur.appendChild(tx);
     frag.appendChild(cur);
     neighbour(frag, "下一段", p.next);
@@ -386,4 +351,4 @@
   }, function () { /* optional */ });
   qEl.focus();
   if (qEl.value.trim()) run(false);
-})();
+})(youjuCommon);

@@ -2,10 +2,12 @@
  * generated text. Embed: <script src="https://HOST/widget.js" async></script>
  * Options (data-*): api (base URL, default this script's origin), lang (zh|en), question (prefilled),
  * open (true: open at load), title. URL ?youju_q=... opens and asks. JS: window.youju.open(q?), .close().
- * Any element with data-youju-question="..." opens the widget with that question when clicked. */
-(function () {
+ * Any element with data-youju-question="..." opens the widget with that question when clicked.
+ * The server puts common.js (C: helpers shared with the console) and this file in one function. */
+(function (C) {
   "use strict";
   if (window.youju && window.youju.version) return;
+  var el = C.el;
   var S = document.currentScript || document.querySelector('script[src*="widget.js"]');
   var D = (S && S.dataset) || {};
   var API = (D.api || (S && S.src ? new URL(S.src, location.href).origin : location.origin)).replace(/\/+$/, "");
@@ -124,12 +126,6 @@
   var $ = function (s) { return w.querySelector(s); };
   var launch = $(".launch"), panel = $(".p"), log = $(".log"), form = $("form"), input = $("#q"), sendB = $(".s");
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function t(k) { return T[st.lang][k]; }
   function show(s) { return st.script === "hans" && cache[s] != null ? cache[s] : s; }
 
@@ -161,31 +157,10 @@
     sg.appendChild(b);
   });
 
-  // Offsets from the server count code points; JS strings count UTF-16 units.
-  function units(s) {
-    if (!/[\uD800-\uDBFF]/.test(s)) return function (i) { return i; };
-    var m = [], i = 0;
-    for (var ch of s) { m.push(i); i += ch.length; }
-    m.push(i);
-    return function (k) { return m[Math.min(k, m.length - 1)]; };
-  }
   // The passage as [[text, highlighted?], ...], and its paragraph as before/after around it.
   function parts(r) {
-    var text = r.text, u = units(text), out = [], at = 0;
-    (r.highlights || []).slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (h) {
-      var s = Math.max(u(h.start), at), e = Math.min(u(h.end), text.length);
-      if (e <= s) return;
-      if (s > at) out.push([text.slice(at, s), 0]);
-      out.push([text.slice(s, e), 1]);
-      at = e;
-    });
-    if (at < text.length) out.push([text.slice(at), 0]);
-    var ctx = r.context || "", cs = units(ctx)(r.context_start || 0), before = null, after = null;
-    if (ctx && ctx.substr(cs, text.length) === text) {
-      before = ctx.slice(0, cs);
-      after = ctx.slice(cs + text.length);
-    }
-    return { segs: out, before: before, after: after };
+    var a = C.around(r.context, r.text, r.context_start);
+    return { segs: C.segments(r.text, r.highlights), before: a && a.before, after: a && a.after };
   }
   function strings(r) {
     var p = parts(r), c = r.citation || {};
@@ -216,24 +191,10 @@
   }
 
   function call(path, body) {
-    return fetch(API + path, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-    }).then(function (r) {
-      if (r.ok) return r.status === 204 ? {} : r.json().catch(function () { return {}; });
-      var e = new Error("http " + r.status);
-      e.status = r.status;
-      e.retry = parseInt(r.headers.get("Retry-After") || "", 10);
-      throw e;
-    });
+    return C.request(API + path, body, undefined, {});
   }
   function errText(e) {
-    var s = e && e.status;
-    if (!s) return t("net");
-    if (s === 429) return t("wait")(e.retry > 0 ? e.retry : 30);
-    if (s === 413) return t("long");
-    if (s === 400 || s === 422) return t("bad");
-    if (s === 503) return t("busy");
-    return t("err");
+    return C.errText(e, T[st.lang]);
   }
 
   function card(it, r, i) {
@@ -242,7 +203,7 @@
     var q = el("blockquote"), para = el("p"), zh = st.script === "hant" ? "zh-Hant" : "zh-CN";
     q.setAttribute("lang", zh);
     function fill(node) {
-      p.segs.forEach(function (x) { node.appendChild(x[1] ? el("mark", "", show(x[0])) : document.createTextNode(show(x[0]))); });
+      C.appendSegments(node, p.segs, show);
     }
     fill(para);
     q.appendChild(para);
@@ -427,4 +388,4 @@
   var urlQ = new URLSearchParams(location.search).get("youju_q");
   if (urlQ) open(urlQ.slice(0, 500), true); // at page load: do not steal focus
   else if (D.open === "true") open(null, true);
-})();
+})(youjuCommon);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import httpx
 import pytest
@@ -117,7 +118,7 @@ def test_citizen_endpoints_stay_public_with_a_staff_key(staff_live: LiveServer) 
 @pytest.mark.skipif(not STATIC_DIR.is_dir(), reason="service/static not written yet")
 def test_shipped_static_files_are_served(serve: ServeFn) -> None:
     live = serve(static=STATIC_DIR, ready=False)
-    routes = {"demo.html": "/", "widget.js": "/widget.js", "console.html": "/console"}
+    routes = {"demo.html": "/", "console.html": "/console"}  # /widget.js: test_widget_js_includes_common_js_once
     with live.client() as c:
         for f in sorted(STATIC_DIR.iterdir()):
             if not f.is_file() or f.name.startswith("."):
@@ -130,3 +131,66 @@ def test_shipped_static_files_are_served(serve: ServeFn) -> None:
                 assert r.content == f.read_bytes()
                 if f.suffix == ".js":
                     assert r.headers["content-type"].startswith("application/javascript")
+
+
+# ------------------------------------------------------------------ common.js, shared by widget and console
+
+
+def test_widget_js_includes_common_js_once(serve: ServeFn) -> None:
+    """/widget.js is common.js and widget.js in one function: one script tag, the helpers in scope."""
+    common = (STATIC_DIR / "common.js").read_text(encoding="utf-8")
+    widget = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
+    banner, body = widget.split("*/", 1)
+    live = serve(static=STATIC_DIR, ready=False, staff_key=STAFF_KEY)
+    with live.client() as c:
+        r = c.get("/widget.js")
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "application/javascript; charset=utf-8"
+        assert r.headers["cache-control"] == "public, max-age=600, stale-while-revalidate=86400"
+        assert r.headers["etag"] and r.headers["last-modified"]
+        text = r.text
+        assert text.count(common) == 1 and text.count(body.strip()) == 1
+        assert text.count("var youjuCommon = (function") == 1  # defined once, by common.js only
+        assert "function units(" not in widget and "function el(" not in widget  # no second copy
+        # The widget's banner first, then everything inside one function (no global but window.youju).
+        assert text.startswith(banner + "*/\n(function () {\n" + common)
+        assert text.endswith("})(youjuCommon);\n})();\n")
+        again = c.get("/widget.js")
+        assert again.content == r.content and again.headers["etag"] == r.headers["etag"]
+        head = c.head("/widget.js")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(r.content)) and head.headers["etag"] == r.headers["etag"]
+
+
+def test_common_js_is_public_while_console_assets_need_the_staff_key(serve: ServeFn) -> None:
+    live = serve(static=STATIC_DIR, ready=False, staff_key=STAFF_KEY)
+    with live.client() as c:
+        r = c.get("/static/common.js")  # the widget's helpers: public, cached like the widget
+        assert r.status_code == 200 and r.content == (STATIC_DIR / "common.js").read_bytes()
+        assert r.headers["content-type"].startswith("application/javascript")
+        assert "public" in r.headers["cache-control"]
+        assert_error(c.get("/static/console.js"), 401, "unauthorized")
+        page = c.get("/console", headers=basic(STAFF_KEY)).text
+        # The console loads the shared helpers first (deferred scripts run in document order).
+        assert 0 < page.index('src="/static/common.js"') < page.index('src="/static/console.js"')
+
+
+def test_widget_js_without_common_js_is_widget_js_alone(client: httpx.Client, static_dir: Path) -> None:
+    assert not (static_dir / "common.js").exists()
+    assert client.get("/widget.js").content == (static_dir / "widget.js").read_bytes()
+
+
+def test_widget_js_is_built_once_per_app_from_its_own_folder(serve: ServeFn, tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for d, name in ((one, "one"), (two, "two")):
+        d.mkdir()
+        (d / "common.js").write_text(f"var youjuCommon = {{{name}: 1}};\n", encoding="utf-8")
+        (d / "widget.js").write_text(f"/*! widget {name} */\n(function (C) {{ window.youju = C; }})(youjuCommon);\n")
+    first, second = serve(static=one, ready=False), serve(static=two, ready=False)
+    with first.client() as c1, second.client() as c2:
+        expected = "/*! widget one */\n(function () {\nvar youjuCommon = {one: 1};\n\n"
+        expected += "(function (C) { window.youju = C; })(youjuCommon);\n})();\n"
+        assert c1.get("/widget.js").text == expected
+        assert "{two: 1}" in c2.get("/widget.js").text
+        (one / "widget.js").write_text("/* changed */", encoding="utf-8")
+        assert c1.get("/widget.js").text == expected  # built at the first request, then kept in memory

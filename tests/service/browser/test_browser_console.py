@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.service.browser.conftest import contrast_failures
+from tests.service.browser.helpers import contrast_failures
 
 CLIPBOARD = ["clipboard-read", "clipboard-write"]
 

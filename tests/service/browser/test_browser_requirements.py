@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-import tests.service.browser.conftest as bc
+from tests.service.browser import helpers
 
 
 def test_missing_browser_skips_locally_and_fails_under_ci(monkeypatch):
-    monkeypatch.setattr(bc, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(helpers, "CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="browser tests need /nonexistent/chromium"):
-        bc.require_browser()
+        helpers.require_browser()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        bc.require_browser()
+        helpers.require_browser()

@@ -7,24 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.service.browser.conftest import active_in_widget, ask, contrast_failures, open_widget, widget
+from tests.service.browser.helpers import active_in_widget, ask, contrast_failures, host_page, open_widget, widget
 
 FOREST_Q = "怀柔森林覆盖率多少"
-
-
-def host_page(page: Any, server: Any, body: str, script_attrs: str = "", query: str = "") -> None:
-    """Serve a foreign page (own CSS, own markup) at the server's origin and load it."""
-    html = (
-        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<style>* { font-size: 40px !important; color: lime !important; box-sizing: content-box !important; }"
-        " button, input { display: none !important; } div { border: 9px solid red !important; }"
-        " mark { background: black !important; }</style></head>"
-        f"<body>{body}<script src='{server.url}/widget.js' {script_attrs} async></script></body></html>"
-    )
-    page.route(f"{server.url}/host.html*", lambda route: route.fulfill(body=html, content_type="text/html"))
-    page.goto(f"{server.url}/host.html{query}")
-    widget(page).locator(".launch").wait_for()
 
 
 # ------------------------------------------------------------------------------ real model (slow)

@@ -1,0 +1,188 @@
+"""Browser test helpers (the fixtures are in conftest.py): whether Chromium and Playwright are here, the
+live uvicorn server the pages talk to, and page helpers for the widget and the contrast check."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.screenshots import CHROMIUM  # one launch recipe for tests and screenshots
+
+EXTRA_DOC = """一、总体要求
+坚持以人民为中心，推进政务公开标准化规范化建设，年内完成政务公开专区升级改造。
+二、重点任务
+（一）深化政务服务。推行“一窗通办”，企业开办时间压缩至1个工作日。
+（二）完善便民热线。优化热线知识库，市民来电一次办结率力争达到90%。
+"""
+EXTRA_META = {"title": "怀柔区2025年政务公开工作要点（测试文件）", "issuer": "测试", "year": 2025}
+
+
+# ------------------------------------------------------------------------------------------- browser
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install playwright; no `playwright install` needed)")
+    return "browser tests need " + " and ".join(missing) if missing else None
+
+
+def require_browser() -> None:
+    """Skip without a browser, except under CI=true, where that fails."""
+    why = browser_missing()
+    if why is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(why + " (CI=true: not skipping)")
+    pytest.skip(why)
+
+
+# ------------------------------------------------------------------------------------------- servers
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Any
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return json.loads(r.read())
+
+
+def browser_settings(root: Path, corpus: Path, **over: Any) -> Any:
+    """Settings for a test server: files under ``root``, no keys, no rate limit."""
+    from index.config import Settings
+
+    values: dict[str, Any] = {
+        "corpus_dir": corpus,
+        "index_dir": root / "index",
+        "feedback_db": root / "feedback.sqlite3",
+        "rate_limit_per_minute": 0,  # the tests ask many questions from one address
+        "max_concurrent_searches": 2,
+        "busy_timeout_seconds": 10.0,
+        "threads": 1,
+        "staff_key": None,  # hermetic: a YOUJU_STAFF_KEY in the environment must not lock the console
+        "admin_key": None,
+        "cors_origins": [],
+    }
+    values.update(over)
+    return Settings(_env_file=None, **values)
+
+
+@contextmanager
+def running(settings: Any, factory: Callable[[Any], Any]) -> Iterator[LiveServer]:
+    """The real app (``service.app.create_app``) served by uvicorn on 127.0.0.1, once /readyz answers 200."""
+    import uvicorn
+
+    from service.app import create_app
+
+    app = create_app(settings, factory)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="youju-browser-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:  # /readyz answers 200 once the searcher is loaded and warm
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise RuntimeError(f"the test server at {url} did not become ready")
+        time.sleep(0.1)
+    try:
+        yield LiveServer(url, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+# ------------------------------------------------------------------------------------------- pages
+
+
+def widget(page: Any) -> Any:
+    """The widget's shadow root content (Playwright CSS locators pierce open shadow roots)."""
+    return page.locator("youju-widget")
+
+
+def host_page(page: Any, server: Any, body: str, script_attrs: str = "", query: str = "") -> None:
+    """Serve a foreign page (own CSS, own markup) at the server's origin and load it."""
+    html = (
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<style>* { font-size: 40px !important; color: lime !important; box-sizing: content-box !important; }"
+        " button, input { display: none !important; } div { border: 9px solid red !important; }"
+        " mark { background: black !important; }</style></head>"
+        f"<body>{body}<script src='{server.url}/widget.js' {script_attrs} async></script></body></html>"
+    )
+    page.route(f"{server.url}/host.html*", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(f"{server.url}/host.html{query}")
+    widget(page).locator(".launch").wait_for()
+
+
+def open_widget(page: Any) -> Any:
+    w = widget(page)
+    w.locator(".launch").click()
+    w.locator("[role=dialog]").wait_for(state="visible")
+    return w
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type a question in the open widget, send it with Enter, and wait for its answer block."""
+    w = widget(page)
+    n = w.locator("section.ex").count()
+    box = w.locator("input#q")
+    box.fill(question)
+    box.press("Enter")
+    block = w.locator("section.ex").nth(n)
+    block.locator(".c, .n, .e").first.wait_for()
+    return block
+
+
+def active_in_widget(page: Any) -> str:
+    """A description of the focused element inside the widget's shadow root ('' if focus is elsewhere)."""
+    return str(
+        page.evaluate(
+            """() => {
+              const h = document.querySelector('youju-widget');
+              const a = h && h.shadowRoot && document.activeElement === h ? h.shadowRoot.activeElement : null;
+              return a ? (a.className || a.id || a.tagName) : '';
+            }"""
+        )
+    )
+
+
+CONTRAST_JS = "\n".join(
+    line
+    for line in (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("//")
+)
+
+
+def contrast_failures(page: Any, root: str = "document") -> list[Any]:
+    return list(page.evaluate(CONTRAST_JS, root))

@@ -14,11 +14,11 @@ $(BIN)/python:
 # torch is installed first, pinned, so pip takes the local CPU wheel and never a CUDA build.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -q "torch==2.13.0"
-	$(PIP) install -q -e .
+	$(PIP) install -q -e ".[ocr]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e ".[ocr,test]"
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian chromium for the browser tests"; \

@@ -23,27 +23,27 @@ import numpy as np
 
 from eval.datasets import EvalSet
 from index.embed.base import Embedder
-from index.ingest import read_corpus
+from index.passage import Document
 from index.structure import paragraphs
 
 Span = tuple[str, int, int]
-# (set, embedder of the product's model, cache directory) -> per question, ranked spans
-Baseline = Callable[[EvalSet, Embedder, Path], list[list[Span]]]
+# (set, its documents as youju read them, embedder of the product's model, cache directory)
+#   -> per question, ranked spans
+Baseline = Callable[[EvalSet, list[Document], Embedder, Path], list[list[Span]]]
 DEPTH = 10  # results per question, as for the project's retrievers
 
 
-def _paragraph_units(es: EvalSet) -> list[tuple[Span, str]]:
-    docs, _ = read_corpus(es.corpus_dir)
+def _paragraph_units(docs: list[Document]) -> list[tuple[Span, str]]:
     return [((p.doc_id, p.start, p.end), p.text) for d in docs for p in paragraphs(d)]
 
 
-def rank_bm25_run(es: EvalSet, embedder: Embedder, cache: Path) -> list[list[Span]]:
+def rank_bm25_run(es: EvalSet, docs: list[Document], embedder: Embedder, cache: Path) -> list[list[Span]]:
     """(The embedder and cache are unused: this baseline is lexical and cheap.)"""
     import jieba
     from rank_bm25 import BM25Okapi
 
     jieba.setLogLevel(logging.WARNING)
-    units = _paragraph_units(es)
+    units = _paragraph_units(docs)
     bm = BM25Okapi([jieba.lcut(t) or [""] for _, t in units])
     out = []
     for q in es.questions:
@@ -53,12 +53,11 @@ def rank_bm25_run(es: EvalSet, embedder: Embedder, cache: Path) -> list[list[Spa
     return out
 
 
-def langchain_e5_run(es: EvalSet, embedder: Embedder, cache: Path) -> list[list[Span]]:
+def langchain_e5_run(es: EvalSet, docs: list[Document], embedder: Embedder, cache: Path) -> list[list[Span]]:
     import faiss
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50, add_start_index=True)
-    docs, _ = read_corpus(es.corpus_dir)
     chunks: list[tuple[Span, str]] = []
     for d in docs:
         for c in splitter.create_documents([d.text]):

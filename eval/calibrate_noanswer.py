@@ -37,7 +37,7 @@ def feature_matrix(searcher: Searcher, texts: list[str], vecs: np.ndarray) -> np
     rows = []
     for t, v in zip(texts, vecs, strict=True):
         r = searcher.rank(t, query_vector=v, depth=1)
-        rows.append(logistic.features(Signals(t, r.dense_top, r.coverage_top, r.unknown_share)))
+        rows.append(logistic.features(Signals(t, r.dense_top, r.coverage_top, r.unknown_share, r.scope_unmatched)))
     return np.array(rows, dtype=np.float64)
 
 
@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     X = feature_matrix(searcher, texts, vecs)
 
     model = LogisticRegression(C=10.0, max_iter=1000).fit(X[fit], labels[fit])
-    w_dense, w_cov, w_foreign, w_unknown = (float(x) for x in model.coef_[0])
+    w_dense, w_cov, w_foreign, w_unknown, w_scope = (float(x) for x in model.coef_[0])
     bias = float(model.intercept_[0])
-    conf = 1.0 / (1.0 + np.exp(-(X @ np.array([w_dense, w_cov, w_foreign, w_unknown]) + bias)))
+    conf = 1.0 / (1.0 + np.exp(-(X @ np.array([w_dense, w_cov, w_foreign, w_unknown, w_scope]) + bias)))
 
     def rates(mask: np.ndarray, t: float) -> tuple[float, float, float]:
         pos, neg = labels[mask] == 1, labels[mask] == 0
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             best_t, best_ba = float(t), (rec + spec) / 2
     print(
         f"W_DENSE = {w_dense:.4f}\nW_COVERAGE = {w_cov:.4f}\nW_FOREIGN = {w_foreign:.4f}\n"
-        f"W_UNKNOWN = {w_unknown:.4f}\n"
+        f"W_UNKNOWN = {w_unknown:.4f}\nW_SCOPE = {w_scope:.4f}\n"
         f"BIAS = {bias:.4f}\nTHRESHOLD = {best_t:.2f}"
     )
     gold_mask = np.arange(len(texts)) < len(gold.questions)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from index.config import Settings
 from index.normalize import opencc_converter
+from index.passage import Document
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
@@ -44,6 +47,16 @@ class EvalSet:
     questions: list[Question]
     description: str = ""
     documents: dict[str, str] = field(default_factory=dict)  # doc id -> text (for error analysis)
+    # For sets whose gold is quoted from documents youju must read first (PDF, Word, HTML): turns the
+    # built index's canonical texts (and pages) into the questions with gold spans.
+    resolve: Callable[[Mapping[str, Document]], list[Question]] | None = None
+
+    def resolved(self, documents: Mapping[str, Document]) -> EvalSet:
+        """The set with its gold located in the indexed documents (itself when already located)."""
+        if self.resolve is None:
+            return self
+        questions = self.resolve(documents)
+        return replace(self, questions=questions, resolve=None, documents={k: d.text for k, d in documents.items()})
 
 
 def _safe(s: str) -> str:
@@ -107,8 +120,119 @@ def load_gold(path: Path = GOLD_DIR / "huairou_2024.jsonl", corpus_dir: Path = R
     return EvalSet("huairou-gold", corpus_dir, questions, f"{path.name}: the shipped report's gold set", texts)
 
 
+MULTIDOC_DIR = GOLD_DIR / "documents"
+MULTIDOC_GOLD = (GOLD_DIR / "multidoc_real.jsonl", GOLD_DIR / "multidoc_fixtures.jsonl")
+_WS = re.compile(r"\s+")
+# Punctuation that OCR and text layers render in either width or bracket style, folded for matching only.
+_FOLD = str.maketrans("〔〕【】［］（）：，；！？", "[][][]():,;!?")
+
+
+def locate(quote: str, text: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+    """The span of ``quote`` in ``text[start:end]``, whitespace ignored on both sides (PDF text layers and
+    canonical texts differ in line breaks and spaces, nothing else)."""
+    end = len(text) if end is None else end
+    wanted = _WS.sub("", quote)
+    if not wanted:
+        return None
+    kept = [i for i in range(start, end) if not text[i].isspace()]
+    squeezed = "".join(text[i] for i in kept).translate(_FOLD)
+    at = squeezed.find(wanted.translate(_FOLD))
+    if at >= 0:
+        return kept[at], kept[at + len(wanted) - 1] + 1
+    return _locate_row(quote.split(), text, start, end)
+
+
+def _locate_row(parts: list[str], text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A table cell quoted with its row label ("收入总计 164,978,640", as a PDF text layer shows the row):
+    the line of the canonical text (a row statement) that holds every part, in order."""
+    if len(parts) < 2:
+        return None
+    pos = start
+    while pos < end:
+        line_end = text.find("\n", pos, end)
+        line_end = end if line_end < 0 else line_end
+        at, first = pos, None
+        for part in parts:
+            found = text.find(part, at, line_end)
+            if found < 0:
+                break
+            first = found if first is None else first
+            at = found + len(part)
+        else:
+            if first is not None:
+                return first, at
+        pos = line_end + 1
+    return None
+
+
+def multidoc_corpus(work_dir: Path) -> Path:
+    """The multi-document corpus as one directory of links: the shipped report, the two published Putuo
+    budgets and the fictional 青禾区 documents (eval/gold/documents/, see its README)."""
+    corpus = work_dir / "multidoc"
+    corpus.mkdir(parents=True, exist_ok=True)
+    sources = [p for p in REPORT_CORPUS.iterdir() if p.is_file()]
+    sources += [p for p in MULTIDOC_DIR.iterdir() if p.is_file() and p.name != "README.md"]
+    wanted = {p.name for p in sources}
+    for old in corpus.iterdir():
+        if old.name not in wanted:
+            old.unlink()
+    for src in sources:
+        link = corpus / src.name
+        if link.is_symlink() and link.resolve() == src.resolve():
+            continue
+        if link.exists() or link.is_symlink():
+            link.unlink()
+        link.symlink_to(src.resolve())
+    return corpus
+
+
+def load_multidoc(work_dir: Path, paths: tuple[Path, ...] = MULTIDOC_GOLD) -> EvalSet:
+    """The multi-format, multi-document gold set. Quotes are located (whitespace ignored, on the page given)
+    in the documents as youju reads them, so the set is resolved after the build (``EvalSet.resolved``)."""
+    raw: list[dict[str, Any]] = []
+    for path in paths:
+        raw += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    placeholders = [
+        Question(q["id"], q["question"], (), q.get("category", ""), q.get("style", "")) for q in raw
+    ]
+
+    def resolve(documents: Mapping[str, Document]) -> list[Question]:
+        out: list[Question] = []
+        missing: list[str] = []
+        for q in raw:
+            golds: list[Gold] = []
+            for a in q.get("answers", []):
+                doc = documents.get(a["document"])
+                if doc is None:
+                    missing.append(f"{q['id']}: no document {a['document']}")
+                    continue
+                start, end = 0, len(doc.text)
+                if a.get("page") and doc.pages:
+                    page = next((p for p in doc.pages if p.number == a["page"]), None)
+                    if page is not None:
+                        start, end = page.start, page.end
+                span = locate(a["quote"], doc.text, start, end)
+                if span is None:
+                    missing.append(f"{q['id']}: {a['quote']!r} not found in {a['document']} p.{a.get('page')}")
+                    continue
+                golds.append(Gold(a["document"], *span))
+            if q.get("answers") and not golds:
+                raise ValueError("gold answers not found in the documents as read:\n" + "\n".join(missing))
+            out.append(Question(q["id"], q["question"], tuple(golds), q.get("category", ""), q.get("style", "")))
+        return out
+
+    names = ", ".join(p.name for p in paths)
+    return EvalSet(
+        "multidoc-gold",
+        multidoc_corpus(work_dir),
+        placeholders,
+        f"{names}: 9 documents in 6 formats (PDF with tables, scanned PDF, DOCX, HTML, TXT, MD)",
+        resolve=resolve,
+    )
+
+
 # The sets `youju eval` knows, in report order.
-SETS = ("huairou-gold", "cmrc2018-dev", "drcd-dev", "drcd-dev-tw2sp")
+SETS = ("huairou-gold", "multidoc-gold", "cmrc2018-dev", "drcd-dev", "drcd-dev-tw2sp")
 
 
 def load_set(name: str, settings: Settings, limit: int = 0) -> EvalSet:
@@ -117,6 +241,8 @@ def load_set(name: str, settings: Settings, limit: int = 0) -> EvalSet:
     work = settings.cache_dir / "eval-corpus"
     if name == "huairou-gold":
         return load_gold()
+    if name == "multidoc-gold":
+        return load_multidoc(work)
     if name == "cmrc2018-dev":
         return load_squad(SHARED / "cmrc2018_dev.json", work, name=name, limit=limit)
     if name == "drcd-dev":

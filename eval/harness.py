@@ -63,7 +63,7 @@ def _versions() -> dict[str, str]:
 
 def _span_rows(es: EvalSet, spans: list[list[bl.Span]], name: str) -> list[QuestionResult]:
     return [
-        QuestionResult(q, name, span_relevance(q, ranked), [], True, float("nan"), 0.0)
+        QuestionResult(q, name, span_relevance(q, ranked), [], [d for d, _, _ in ranked], True, float("nan"), 0.0)
         for q, ranked in zip(es.questions, spans, strict=True)
     ]
 
@@ -160,6 +160,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             embedder = make_embedder(msettings)
             t0 = time.perf_counter()
             set_run = run_set(es, msettings, embedder, retrievers, progress=True)
+            es = set_run.evalset  # with its gold located in the documents as indexed
             suffix = "" if mi == 0 else f" [{model}]"
             for name, rows in set_run.results.items():
                 s: dict[str, Any] = dict(summarize(rows))
@@ -189,7 +190,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 misses[set_name] = _misses(set_run, product_rows)
                 for b in baselines:
                     print(f"[{set_name}] baseline {b}", file=sys.stderr)
-                    spans = bl.BASELINES[b](es, embedder, settings.cache_dir / "eval-baselines")
+                    docs = list(set_run.searcher.index.documents.values())
+                    spans = bl.BASELINES[b](es, docs, embedder, settings.cache_dir / "eval-baselines")
                     rows = _span_rows(es, spans, b)
                     s = summarize(rows)
                     s.pop("no-answer precision", None)

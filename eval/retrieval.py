@@ -35,6 +35,7 @@ class QuestionResult:
     retriever: str
     relevant: list[bool]  # per ranked result
     top_rows: list[int]  # rows of the index's passages, best first
+    top_docs: list[str]  # their documents
     answered: bool  # the product's answer decision (Searcher.decide)
     confidence: float
     seconds: float
@@ -100,6 +101,14 @@ def open_set(
     return searcher, build_seconds, vecs
 
 
+def open_resolved(
+    evalset: EvalSet, settings: Settings, embedder: Embedder, *, progress: bool = False
+) -> tuple[EvalSet, Searcher, float, np.ndarray[Any, Any]]:
+    """``open_set``, and the set with its gold located in the documents as indexed."""
+    searcher, seconds, vecs = open_set(evalset, settings, embedder, progress=progress)
+    return evalset.resolved(searcher.index.documents), searcher, seconds, vecs
+
+
 def run_set(
     evalset: EvalSet,
     settings: Settings,
@@ -108,7 +117,7 @@ def run_set(
     *,
     progress: bool = False,
 ) -> SetRun:
-    searcher, build_seconds, vecs = open_set(evalset, settings, embedder, progress=progress)
+    evalset, searcher, build_seconds, vecs = open_resolved(evalset, settings, embedder, progress=progress)
     run = SetRun(evalset, searcher, build_seconds)
     for name, (method, weight) in retrievers.items():
         rows: list[QuestionResult] = []
@@ -118,7 +127,8 @@ def run_set(
             dt = time.perf_counter() - t0
             decision = searcher.decide(q.text, ranked)
             rel = relevance(searcher, q, ranked.rows)
-            rows.append(QuestionResult(q, name, rel, ranked.rows, decision.answered, decision.confidence, dt))
+            docs = [searcher.index.passages[r].doc_id for r in ranked.rows]
+            rows.append(QuestionResult(q, name, rel, ranked.rows, docs, decision.answered, decision.confidence, dt))
         run.results[name] = rows
     return run
 
@@ -134,6 +144,11 @@ def summarize(rows: list[QuestionResult]) -> dict[str, float]:
         out["nDCG@10"] = float(
             np.mean([ndcg_at(r.relevant, len({(g.doc_id, g.start) for g in r.question.gold}), 10) for r in answerable])
         )
+        if len({g.doc_id for r in answerable for g in r.question.gold}) > 1 and all(r.top_docs for r in answerable):
+            # The first result comes from a document that answers the question (many-document sets).
+            out["doc@1"] = float(
+                np.mean([r.top_docs[0] in {g.doc_id for g in r.question.gold} for r in answerable])
+            )
     if unanswerable:
         said_no = [not r.answered for r in rows]
         truly_no = [not r.question.gold for r in rows]

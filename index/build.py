@@ -9,7 +9,7 @@ import logging
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -22,10 +22,12 @@ from index.backends import backend_class
 from index.chunk import ChunkConfig
 from index.embed.base import Embedder
 from index.errors import CorpusError, IndexCorruptError, IndexNotFoundError
-from index.ingest import Skipped, iter_passages, read_corpus
+from index.ingest import CorpusRead, Skipped, corpus_files, iter_passages, read_corpus, with_passage_counts
 from index.lexical import JiebaTokenizer, Tokenizer
 from index.normalize import Normalizer
 from index.passage import Document, Passage, text_hash
+from index.readers import READERS, Reader
+from index.records import FileReport
 
 log = logging.getLogger("youju.build")
 
@@ -66,6 +68,7 @@ class BuildReport:
     skipped: list[Skipped]
     seconds: float
     up_to_date: bool = False
+    files: list[FileReport] = field(default_factory=list)  # what happened to every file of the corpus
 
 
 def _cached_vectors(root: Path, model: str, passage_prefix: str) -> dict[str, npt.NDArray[np.float32]]:
@@ -94,16 +97,19 @@ def build_index(
     keep_builds: int = 2,
     force: bool = False,
     progress: bool = False,
+    readers: tuple[Reader, ...] = READERS,
 ) -> BuildReport:
     t0 = time.perf_counter()
     chunking = chunking or ChunkConfig()
     normalizer = normalizer or Normalizer()
     tokenizer = tokenizer or JiebaTokenizer()
-    documents, skipped = read_corpus(corpus_dir)
+    read = _read_with_progress(corpus_dir, index_root, readers, progress)
+    documents, skipped = read.documents, read.skipped
     for s in skipped:
         log.warning("skipped %s: %s", s.path, s.reason)
     if not documents:
-        raise CorpusError(f"no readable .txt or .md document in {corpus_dir}")
+        why = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+        raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({why})" if why else ""))
     fingerprint = corpus_fingerprint(documents, chunking, normalizer.name)
 
     if not force:
@@ -116,6 +122,7 @@ def build_index(
                 and live.backend == backend
                 and live.passage_prefix == passage_prefix
             ):
+                counts = {f.get("document_id") or "": int(f.get("passages", 0)) for f in live.files}
                 return BuildReport(
                     store.resolve(index_root),
                     live.document_count,
@@ -125,6 +132,7 @@ def build_index(
                     skipped,
                     time.perf_counter() - t0,
                     up_to_date=True,
+                    files=with_passage_counts(read.files, counts),
                 )
         except (IndexNotFoundError, IndexCorruptError):
             pass
@@ -147,6 +155,10 @@ def build_index(
         vectors[todo] = embedder.embed_passages([passages[i].norm_text for i in todo], progress=progress)
 
     search_backend = backend_class(backend).build(vectors, [tokenizer(p.norm_text) for p in passages], ann=ann_kind)
+    per_doc: dict[str, int] = {}
+    for p in passages:
+        per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+    files = with_passage_counts(read.files, per_doc)
 
     now = datetime.now(UTC)
     build_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + fingerprint[:8]
@@ -170,6 +182,7 @@ def build_index(
         skipped=[asdict(s) for s in skipped],
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         backend=backend,
+        files=[f.to_json() for f in files],
     )
     final = store.write_build(index_root, manifest, documents, passages, vectors, search_backend)
     store.activate(index_root, final, keep=keep_builds)
@@ -181,4 +194,23 @@ def build_index(
         len(passages) - len(todo),
         skipped,
         time.perf_counter() - t0,
+        files=files,
     )
+
+
+def _read_with_progress(corpus_dir: Path, index_root: Path, readers: tuple[Reader, ...], progress: bool) -> CorpusRead:
+    """Read the corpus, reusing the live build's documents of unchanged files; a bar per file when asked."""
+    reuse = store.load_documents(index_root)
+    if not progress:
+        return read_corpus(corpus_dir, readers=readers, reuse=reuse)
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(corpus_files(corpus_dir)), unit="file", desc="reading", leave=True)
+    try:
+        def step(path: str) -> None:
+            bar.set_postfix_str(path[-40:], refresh=False)
+            bar.update(1)
+
+        return read_corpus(corpus_dir, readers=readers, reuse=reuse, on_file=step)
+    finally:
+        bar.close()

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from index.config import Settings
 from index.errors import InvalidParameterError, YoujuError
-from index.records import Answer
+from index.records import Answer, FileReport
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -47,6 +47,20 @@ def _configure_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="index directory (default: YOUJU_INDEX_DIR or var/index)")
     p.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the build report as JSON (every file, its outcome)")
+
+
+def print_files(files: Sequence[FileReport], out: TextIO) -> None:
+    """The per-file build report as a table: format, pages, OCR pages, passages, outcome, warnings."""
+    width = max([len(f.path) for f in files] + [4])
+    out.write(f"  {'file':<{width}}  format  pages  ocr  passages  status   notes\n")
+    for f in files:
+        notes = f.error or "; ".join(f.warnings)
+        pages = str(f.pages) if f.pages else "-"
+        out.write(
+            f"  {f.path:<{width}}  {f.format or '-':<6}  {pages:>5}  {f.ocr_pages or '-':>3}  "
+            f"{f.passages if f.status != 'skipped' else '-':>8}  {f.status:<7}  {notes}\n"
+        )
 
 
 def _run_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -54,8 +68,23 @@ def _run_build(args: argparse.Namespace, settings: Settings) -> int:
 
     set_threads(settings.threads)
     report = build(settings, force=args.force, progress=not args.no_progress and sys.stderr.isatty())
-    for s in report.skipped:
-        print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "build_dir": str(report.build_dir),
+                    "up_to_date": report.up_to_date,
+                    "documents": report.documents,
+                    "passages": report.passages,
+                    "embedded": report.embedded,
+                    "reused": report.reused,
+                    "seconds": round(report.seconds, 3),
+                    "files": [f.to_json() for f in report.files],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
     if report.up_to_date:
         print(f"index is up to date: {report.build_dir} ({report.passages} passages)")
     else:
@@ -63,6 +92,9 @@ def _run_build(args: argparse.Namespace, settings: Settings) -> int:
             f"built {report.build_dir}: {report.documents} documents, {report.passages} passages "
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f}s"
         )
+    print_files(report.files, sys.stdout)
+    for s in report.skipped:
+        print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     return 0
 
 
@@ -105,8 +137,19 @@ def print_answer(ans: Answer, out: TextIO) -> None:
         marked += text[last:]
         c = r.citation
         section = " > ".join(c.section) or "（正文）"
+        where = f"第{c.page}页" if c.page else f"第{c.paragraph}段"
+        if c.page and c.page_end and c.page_end != c.page:
+            where = f"第{c.page}–{c.page_end}页"
+        if c.printed_page:
+            where += f"（页码 {c.printed_page}）"
+        notes = "".join(
+            [
+                "（OCR识别，请核对原件）" if c.ocr else "",
+                f"（已有更新版本：{c.superseded_by}）" if c.superseded_by else "",
+            ]
+        )
         out.write(f"\n[{i}] {marked}\n")
-        out.write(f"    —— 《{c.title}》 {section}，第{c.paragraph}段，字符 {c.start}–{c.end}（得分 {r.score:.3f}）\n")
+        out.write(f"    —— 《{c.title}》 {section}，{where}，字符 {c.start}–{c.end}（得分 {r.score:.3f}）{notes}\n")
     out.write("\n")
 
 

@@ -24,13 +24,22 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YOUJU_", env_file=".env", extra="ignore")
 
     # --- corpus and index
-    corpus_dir: Path = Field(Path("docs/corpus"), description="Directory of .txt/.md documents to index.")
+    corpus_dir: Path = Field(
+        Path("docs/corpus"),
+        description="Directory of documents to index (.pdf, .docx, .html, .txt, .md; subdirectories too).",
+    )
     index_dir: Path = Field(Path("var/index"), description="Index root: builds/ and the `current` link.")
     cache_dir: Path = Field(
         default_factory=_default_cache,
         description="Materialised models and evaluation caches (default ~/.cache/youju).",
     )
     keep_builds: int = Field(2, ge=1, description="Finished builds kept under index_dir/builds.")
+    ocr: Literal["auto", "off"] = Field(
+        "auto",
+        description="Scanned PDF pages: `auto` reads them by OCR when an engine is installed (the `ocr` extra); "
+        "`off` skips them (reported per file).",
+    )
+    max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are refused (reported per file).")
 
     # --- embedding model
     model: str = Field(
@@ -110,6 +119,13 @@ class Settings(BaseSettings):
         "Bearer); unset leaves them open. At least 16 characters, not a default word.",
     )
     feedback_db: Path = Field(default=Path("var/feedback.sqlite3"), description="SQLite file storing citizen feedback.")
+    upload_dir: str = Field(
+        default="uploads",
+        description="Subdirectory of corpus_dir where documents uploaded by staff are stored.",
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Largest document staff may upload, in bytes."
+    )
     client_hash_secret: SecretStr | None = Field(
         default=None,
         description="Key of the HMAC that turns client IPs into anonymous feedback keys; unset: generated "

@@ -45,13 +45,14 @@ class Block:
 
 @dataclass(frozen=True)
 class Page:
-    """A physical page of a paged document: 1-based ``number``, its span of the canonical text and the
-    page number printed on it (e.g. "3" from "— 3 —") when it has one."""
+    """A physical page of a paged document: 1-based ``number``, its span of the canonical text, the
+    page number printed on it (e.g. "3" from "— 3 —") when it has one, and whether its text was read by OCR."""
 
     number: int
     start: int
     end: int
     label: str | None = None
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Document:
     format: str = "txt"
     blocks: tuple[Block, ...] = ()
     pages: tuple[Page, ...] = ()
-
+    source: str = ""  # what reading it depended on (file and sidecar hashes, reader version): see ingest
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
@@ -81,7 +82,8 @@ class Document:
             "metadata": self.metadata,
             "format": self.format,
             "blocks": [b.to_json() for b in self.blocks],
-            "pages": [[p.number, p.start, p.end, p.label] for p in self.pages],
+            "pages": [[p.number, p.start, p.end, p.label, p.ocr] for p in self.pages],
+            "source": self.source,
         }
 
     @classmethod
@@ -94,7 +96,8 @@ class Document:
             metadata=dict(d.get("metadata") or {}),
             format=d.get("format", "txt"),
             blocks=tuple(Block.from_json(b) for b in d.get("blocks", ())),
-            pages=tuple(Page(int(n), int(s), int(e), lb) for n, s, e, lb in d.get("pages", ())),
+            pages=tuple(Page(int(p[0]), int(p[1]), int(p[2]), p[3], bool(p[4:5] and p[4])) for p in d.get("pages", ())),
+            source=d.get("source", ""),
         )
 
 

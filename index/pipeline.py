@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from index import answerability, embed, rerank, store
+from index import answerability, embed, readers, rerank, store
 from index.build import BuildReport, build_index
 from index.chunk import ChunkConfig
 from index.config import Settings
@@ -76,6 +76,7 @@ def build_corpus(
         keep_builds=settings.keep_builds,
         force=force,
         progress=progress,
+        readers=readers.configured(ocr=settings.ocr, max_pdf_pages=settings.max_pdf_pages),
     )
 
 

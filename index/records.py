@@ -40,8 +40,19 @@ class Citation(Record):
     title: str
     section: list[str] = Field(description="Headings above the passage, outermost first.")
     paragraph: int = Field(description="1-based body paragraph number in the document.")
-    start: int = Field(description="Offset of `text` in the document: document[start:end] == text.")
+    start: int = Field(
+        description="Offset of `text` in the document's canonical text (GET /api/v1/documents/{id}/text): "
+        "text[start:end] == the cited text."
+    )
     end: int
+    page: int | None = Field(None, description="Paged documents: the 1-based physical page the passage starts on.")
+    page_end: int | None = Field(None, description="Paged documents: the physical page it ends on.")
+    printed_page: str | None = Field(None, description="The page number printed on that page, when it has one.")
+    ocr: bool = Field(False, description="The passage was read from a scanned page by OCR: check the original.")
+    year: int | None = Field(None, description="The year the document is about.")
+    superseded_by: str | None = Field(
+        None, description="Set when a newer edition of the same series exists: that document's id."
+    )
 
 
 class Result(Record):
@@ -115,7 +126,12 @@ class DocumentInfo(Record):
     document_id: str
     title: str
     path: str = Field(description="The file, relative to the corpus directory.")
-    metadata: dict[str, Any] = Field(description="Issuer, year, ... as given by the file or its sidecar.")
+    format: str = Field(description="The reader that read it: txt, md, pdf, docx, html.")
+    pages: int = Field(description="Physical pages (0 for formats without pages).")
+    metadata: dict[str, Any] = Field(
+        description="issuer, region, year, doc_type, published, source_url, series, status (current or "
+        "superseded), superseded_by: read from the file, inferred from its title, or given by a sidecar."
+    )
     passages: int
     characters: int
 
@@ -123,6 +139,21 @@ class DocumentInfo(Record):
 class SkippedFile(Record):
     path: str
     reason: str
+
+
+class FileReport(Record):
+    """What the build did with one file of the corpus."""
+
+    path: str = Field(description="The file, relative to the corpus directory.")
+    status: str = Field(description="read, reused (unchanged since the last build: not read again) or skipped.")
+    format: str | None = Field(None, description="The reader that read it (txt, md, pdf, docx, html).")
+    document_id: str | None = None
+    pages: int = 0
+    ocr_pages: int = Field(0, description="Pages whose text was read by OCR.")
+    passages: int = 0
+    seconds: float = Field(0.0, description="Time spent reading the file (0 when reused).")
+    warnings: list[str] = Field(default_factory=list)
+    error: str | None = Field(None, description="Why the file was skipped.")
 
 
 class IndexInfo(Record):

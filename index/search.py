@@ -1,15 +1,17 @@
 """Search: question -> cited answers.
 
-    validate -> normalise + tokenise -> candidates (storage backend) -> fuse -> rerank -> paragraphs
-    -> decide (answerability) -> present (merge touching passages, highlight, cite)
+    validate -> normalise + tokenise -> candidates (storage backend) -> fuse -> rerank -> scope prior
+    (the documents the question names, ``index/scope.py``) -> paragraphs -> decide (answerability)
+    -> present (merge touching passages, highlight, cite with pages)
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,9 +30,10 @@ from index.errors import (
 from index.highlight import highlight
 from index.lexical import JiebaTokenizer, Tokenizer
 from index.normalize import Normalizer
-from index.passage import Passage
+from index.passage import Document, Page, Passage
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
 from index.rerank import Reranker
+from index.scope import QueryScope, Scopes, query_scope
 from index.store import LoadedIndex
 
 # Passages of one paragraph that touch and score within this share of the paragraph's best are shown
@@ -64,6 +67,21 @@ def check_top_k(top_k: int, max_top_k: int) -> int:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """What a search may return: documents by id, type, year or issuer (all given must hold)."""
+
+    document_ids: frozenset[str] | None = None
+    doc_type: str | None = None
+    year: int | None = None
+    issuer: str | None = None  # text the issuer contains, either script
+    section: str | None = None  # text a heading of the passage's section path contains, either script
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+
+@dataclass(frozen=True)
 class Ranked:
     """Paragraph-level ranking of one question before presentation (the evaluation reads it too)."""
 
@@ -75,6 +93,7 @@ class Ranked:
     fused: dict[int, float] = field(default_factory=dict)  # every candidate row's fused score
     query_norm: str = ""
     query_tokens: list[str] = field(default_factory=list)
+    scope_unmatched: float = 0.0  # 1 when the question names a place or year no document covers
 
 
 class Searcher:
@@ -119,6 +138,12 @@ class Searcher:
         self._para_rows: dict[tuple[str, int], list[int]] = {}
         for i, p in enumerate(index.passages):
             self._para_rows.setdefault(p.paragraph_key, []).append(i)
+        self.scopes = Scopes(index.documents.values(), self.normalizer)
+        self._doc_of_row = np.array([0] * len(index.passages), dtype=np.int64)
+        self._doc_ids = list(index.documents)
+        doc_pos = {d: i for i, d in enumerate(self._doc_ids)}
+        for i, p in enumerate(index.passages):
+            self._doc_of_row[i] = doc_pos[p.doc_id]
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher of another build with the same model and configuration (a reload reuses the model)."""
@@ -180,21 +205,19 @@ class Searcher:
         depth: int = 20,
         method: fusion.Method | None = None,
         dense_weight: float | None = None,
-        document_id: str | None = None,
-        section: str | None = None,
+        filters: Filters | None = None,
+        scoped: bool = True,
     ) -> Ranked:
         """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion).
-        ``section`` keeps passages with a heading that contains it (in either script)."""
+        ``filters`` restrict the documents and sections; ``scoped`` applies the prior for the documents
+        the question names (years, places, bodies; ``index/scope.py``)."""
         ix = self.index
         nq, tokens = self.analyze(query)
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([nq])[0]
         subset = None
-        if document_id is not None or section is not None:
+        if filters is not None and not filters.empty:
             # Filtered search scores every passage that passes the filter (exact, no candidate cut).
-            want = self.normalizer(section) if section is not None else None
-            subset = np.array(
-                [i for i, p in enumerate(ix.passages) if self._passes(p, document_id, want)], dtype=np.int64
-            )
+            subset = self._subset(filters)
             if not len(subset):
                 return Ranked([], [], 0.0, 0.0)
         cands = ix.backend.candidates(qv, tokens, fusion.CANDIDATES, subset)
@@ -205,6 +228,12 @@ class Searcher:
         fused = fusion.fuse(cands.dense, cands.lexical, method, weight)
         if self.reranker is not None:
             fused = self.reranker.rerank(nq, [ix.passages[int(c)] for c in cands.ids], fused)
+        qs = self._scope(nq)
+        if scoped:
+            priors = self.scopes.priors(qs)
+            if priors:
+                by_doc = np.array([priors.get(d, 0.0) for d in self._doc_ids], dtype=np.float32)
+                fused = fused + by_doc[self._doc_of_row[cands.ids]]
         order = np.argsort(-fused, kind="stable")
         seen: set[tuple[str, int]] = set()
         rows: list[int] = []
@@ -223,13 +252,37 @@ class Searcher:
         dense_top = float(cands.dense[order[0]])
         by_row = {int(c): float(f) for c, f in zip(cands.ids, fused, strict=True)}
         coverage = self.coverage(tokens, top)
-        return Ranked(rows, scores, dense_top, coverage, self.unknown_share(tokens), by_row, nq, tokens)
+        unmatched = self.scopes.unmatched(qs)
+        return Ranked(rows, scores, dense_top, coverage, self.unknown_share(tokens), by_row, nq, tokens, unmatched)
 
-    def _passes(self, p: Passage, document_id: str | None, want: str | None) -> bool:
+    def _scope(self, query_norm: str) -> QueryScope:
+        return query_scope(query_norm)
+
+    def _doc_passes(self, doc: Document, f: Filters) -> bool:
+        if f.document_ids is not None and doc.doc_id not in f.document_ids:
+            return False
+        meta = doc.metadata
+        if f.doc_type is not None and self.normalizer(str(meta.get("doc_type") or "")) != self.normalizer(f.doc_type):
+            return False
+        if f.year is not None and str(meta.get("year") or "")[:4] != str(f.year):
+            return False
+        if f.issuer is not None:
+            issuer = self.normalizer(f"{meta.get('issuer') or ''} {meta.get('region') or ''}")
+            if self.normalizer(f.issuer) not in issuer:
+                return False
+        return True
+
+    def _subset(self, f: Filters) -> np.ndarray[Any, Any]:
+        docs = {d for d, doc in self.index.documents.items() if self._doc_passes(doc, f)}
+        want = self.normalizer(f.section) if f.section is not None else None
+        return np.array(
+            [i for i, p in enumerate(self.index.passages) if p.doc_id in docs and self._in_section(p, want)],
+            dtype=np.int64,
+        )
+
+    def _in_section(self, p: Passage, want: str | None) -> bool:
         """``want`` is a section filter in matching form; it matches any heading of the passage's path that
         contains it, so 主要举措 finds 主要舉措 and (七) finds (七)聚焦群眾期盼…"""
-        if document_id is not None and p.doc_id != document_id:
-            return False
         if want is None:
             return True
         if p.section not in self._norm_sections:
@@ -240,16 +293,29 @@ class Searcher:
         """Does the best result answer the question? The one place this is decided."""
         if not ranked.rows:
             return Decision(answered=False, confidence=0.0)
-        return self.answerability.decide(Signals(query, ranked.dense_top, ranked.coverage_top, ranked.unknown_share))
+        return self.answerability.decide(
+            Signals(query, ranked.dense_top, ranked.coverage_top, ranked.unknown_share, ranked.scope_unmatched)
+        )
 
     # ---------------------------------------------------------------------------------- answering
     def search(
-        self, query: str, top_k: int = 5, *, document_id: str | None = None, section: str | None = None
+        self,
+        query: str,
+        top_k: int = 5,
+        *,
+        document_id: str | None = None,
+        section: str | None = None,
+        filters: Filters | None = None,
     ) -> Answer:
-        """Cited answers for a question. ``document_id`` / ``section`` (text a heading contains) narrow it."""
+        """Cited answers for a question. ``filters`` (or the shorthands ``document_id`` and ``section``, text
+        a heading contains) narrow it."""
         q = validate_query(query, self.max_query_chars)
         top_k = check_top_k(top_k, self.max_top_k)
-        ranked = self.rank(q, depth=top_k, document_id=document_id, section=section)
+        if document_id is not None or section is not None:
+            base = filters or Filters()
+            ids = frozenset({document_id}) if document_id is not None else base.document_ids
+            filters = replace(base, document_ids=ids, section=section if section is not None else base.section)
+        ranked = self.rank(q, depth=top_k, filters=filters)
         decision = self.decide(q, ranked)
         results = [
             self._present(row, score, ranked.fused, ranked.query_tokens, ranked.query_norm)
@@ -259,8 +325,22 @@ class Searcher:
 
     def _citation(self, p: Passage, start: int, end: int) -> Citation:
         doc = self.index.documents[p.doc_id]
+        first, last = _page_at(doc.pages, start), _page_at(doc.pages, max(start, end - 1))
+        year = doc.metadata.get("year")
+        by = doc.metadata.get("superseded_by") if doc.metadata.get("status") == "superseded" else None
         return Citation(
-            document_id=p.doc_id, title=doc.title, section=list(p.section), paragraph=p.paragraph, start=start, end=end
+            document_id=p.doc_id,
+            title=doc.title,
+            section=list(p.section),
+            paragraph=p.paragraph,
+            start=start,
+            end=end,
+            page=first.number if first else None,
+            page_end=last.number if last else None,
+            printed_page=first.label if first else None,
+            ocr=any(pg.ocr for pg in doc.pages if first and last and first.number <= pg.number <= last.number),
+            year=int(str(year)[:4]) if str(year or "")[:4].isdigit() else None,
+            superseded_by=str(by) if by else None,
         )
 
     def _present(self, row: int, score: float, fused: dict[int, float], tokens: list[str], nq: str) -> Result:
@@ -332,9 +412,20 @@ class Searcher:
                 document_id=d.doc_id,
                 title=d.title,
                 path=d.path,
+                format=d.format,
+                pages=len(d.pages),
                 metadata=d.metadata,
                 passages=counts.get(d.doc_id, 0),
                 characters=len(d.text),
             )
             for d in self.index.documents.values()
         ]
+
+
+def _page_at(pages: tuple[Page, ...], offset: int) -> Page | None:
+    """The page a canonical-text offset lies on (None for documents without pages)."""
+    if not pages:
+        return None
+    starts = [p.start for p in pages]
+    i = bisect.bisect_right(starts, offset) - 1
+    return pages[max(0, i)]

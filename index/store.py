@@ -61,6 +61,7 @@ class Manifest:
     skipped: list[dict[str, str]] = field(default_factory=list)
     peak_rss_mb: float | None = None  # peak resident memory of the building process
     backend: str = "embedded"  # storage backend (index/backends/)
+    files: list[dict[str, Any]] = field(default_factory=list)  # what the build did with each file (FileReport)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -202,6 +203,16 @@ def load_vectors(root: Path) -> tuple[Manifest, list[Passage], npt.NDArray[np.fl
     if len(passages) != vectors.shape[0]:
         raise IndexCorruptError(f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors")
     return manifest, passages, vectors
+
+
+def load_documents(root: Path) -> dict[str, Document]:
+    """The live build's documents by corpus-relative path (empty when there is no readable build): a new
+    build reuses those whose files did not change."""
+    try:
+        build = resolve(root)
+        return {d.path: d for d in (Document.from_json(x) for x in _jsonl(build / "documents.jsonl"))}
+    except (IndexNotFoundError, OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def load(root: Path) -> LoadedIndex:

@@ -33,6 +33,10 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+\S")
 _MAX_PURE_HEADING = 60
 # A run-in heading's title is its first sentence, if that sentence is this short.
 _MAX_RUNIN_TITLE = 60
+# Consecutive short paragraphs of one section (list items, lines of a guide, a form's lines) are one
+# paragraph: a passage of one short line matches a question's words but rarely answers it.
+SHORT_PARAGRAPH = 100
+GROUP_MAX = 300
 
 
 def heading_level(line: str) -> int | None:
@@ -89,8 +93,9 @@ def paragraphs(doc: Document) -> list[Paragraph]:
     """Body paragraphs of a document with their section paths, from its reader's blocks."""
     text = doc.text
     stack: list[tuple[int, str]] = []
-    out: list[Paragraph] = []
+    raw: list[tuple[int, int, tuple[str, ...], bool]] = []  # start, end, section, from a table
     pending: list[int] | None = None  # [start, end] of the open paragraph
+    table = False
 
     def emit(start: int, end: int) -> None:
         while start < end and text[start] in STRIP:
@@ -98,10 +103,10 @@ def paragraphs(doc: Document) -> list[Paragraph]:
         while end > start and text[end - 1] in STRIP:
             end -= 1
         if end > start:
-            section = tuple(title for _, title in stack)
-            out.append(Paragraph(doc.doc_id, len(out) + 1, start, end, text[start:end], section))
+            raw.append((start, end, tuple(title for _, title in stack), table))
 
     for block in doc.blocks:
+        table = block.kind == "table"
         line = text[block.start : block.end]
         head = _heading(block, line)
         if head is not None:
@@ -126,4 +131,25 @@ def paragraphs(doc: Document) -> list[Paragraph]:
             pending = None
     if pending:
         emit(*pending)
+    return _numbered(doc, _group_short(raw))
+
+
+def _group_short(raw: list[tuple[int, int, tuple[str, ...], bool]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Join runs of short paragraphs of one section (never table rows) into paragraphs of up to GROUP_MAX."""
+    out: list[tuple[int, int, tuple[str, ...]]] = []
+    open_short = False
+    for start, end, section, table in raw:
+        short = not table and end - start < SHORT_PARAGRAPH
+        if out and open_short and short and out[-1][2] == section and end - out[-1][0] <= GROUP_MAX:
+            out[-1] = (out[-1][0], end, section)
+            continue
+        out.append((start, end, section))
+        open_short = short
     return out
+
+
+def _numbered(doc: Document, spans: list[tuple[int, int, tuple[str, ...]]]) -> list[Paragraph]:
+    return [
+        Paragraph(doc.doc_id, i, start, end, doc.text[start:end], section)
+        for i, (start, end, section) in enumerate(spans, 1)
+    ]

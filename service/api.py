@@ -8,25 +8,31 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from index.normalize import to_simplified, to_traditional
-from index.records import Answer, PassageView
-from index.search import check_top_k, validate_query
+from index.records import Answer, FileReport, PassageView
+from index.search import Filters, check_top_k, validate_query
 from service.auth import check_admin, check_staff
 from service.errors import ApiError
 from service.ratelimit import client_ip, rate_key
 from service.schemas import (
+    BuildReportResponse,
     ConvertRequest,
     ConvertResponse,
+    DocumentDetail,
     DocumentsResponse,
+    DocumentText,
     ErrorResponse,
     FeedbackPage,
     FeedbackRequest,
+    JobInfo,
     OkResponse,
+    PageInfo,
     ReloadResponse,
     SearchLoad,
     SearchRequest,
     StaffStatus,
 )
 from service.state import Runtime, get_runtime
+from service.uploads import Job, check_content, safe_name, store_upload
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
@@ -82,9 +88,15 @@ async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
     validate_query(body.query, settings.max_query_chars)
     top_k = check_top_k(body.top_k if body.top_k is not None else settings.default_top_k, settings.max_top_k)
     searcher = runtime.require()  # captured once: a reload does not change it under this request
-    return await runtime.gate.run(
-        lambda: searcher.search(body.query, top_k, document_id=body.document_id, section=body.section)
+    ids = set(body.document_ids or ()) | ({body.document_id} if body.document_id else set())
+    filters = Filters(
+        document_ids=frozenset(ids) if ids else None,
+        doc_type=body.doc_type,
+        year=body.year,
+        issuer=body.issuer,
+        section=body.section,
     )
+    return await runtime.gate.run(lambda: searcher.search(body.query, top_k, filters=filters))
 
 
 @public.get("/passages/{passage_id}", response_model=PassageView, responses={404: {"model": ErrorResponse}})
@@ -98,6 +110,38 @@ async def documents(runtime: RuntimeDep) -> DocumentsResponse:
     """The documents in the live index."""
     searcher = runtime.require()
     return DocumentsResponse(documents=runtime.documents(searcher))
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+
+
+@public.get("/documents/{document_id:path}/text", response_model=DocumentText, responses=NOT_FOUND)
+async def document_text(
+    document_id: str, runtime: RuntimeDep, page: Annotated[int | None, Query(ge=1)] = None
+) -> DocumentText:
+    """A document's canonical text (what citations' start/end index into), whole or one physical page."""
+    doc = runtime.require().index.documents.get(document_id)
+    if doc is None:
+        raise ApiError(404, "document_not_found", f"no document {document_id!r} in the live index")
+    start, end = 0, len(doc.text)
+    if page is not None:
+        found = next((p for p in doc.pages if p.number == page), None)
+        if found is None:
+            raise ApiError(404, "page_not_found", f"{document_id} has {len(doc.pages)} pages; no page {page}")
+        start, end = found.start, found.end
+    return DocumentText(document_id=document_id, page=page, start=start, end=end, text=doc.text[start:end])
+
+
+@public.get("/documents/{document_id:path}", response_model=DocumentDetail, responses={404: {"model": ErrorResponse}})
+async def document(document_id: str, runtime: RuntimeDep) -> DocumentDetail:
+    """One document: its metadata, passage count and pages (with printed page numbers and OCR flags)."""
+    searcher = runtime.require()
+    info = next((d for d in runtime.documents(searcher) if d.document_id == document_id), None)
+    doc = searcher.index.documents.get(document_id)
+    if info is None or doc is None:
+        raise ApiError(404, "document_not_found", f"no document {document_id!r} in the live index")
+    pages = [PageInfo(number=p.number, label=p.label, start=p.start, end=p.end, ocr=p.ocr) for p in doc.pages]
+    return DocumentDetail(document=info, pages=pages)
 
 
 @public.post("/convert", response_model=ConvertResponse, responses=ERRORS)
@@ -169,6 +213,77 @@ async def staff_status(runtime: RuntimeDep) -> StaffStatus:
             "max_top_k": s.max_top_k,
         },
     )
+
+
+@staff.get("/build", response_model=BuildReportResponse)
+async def staff_build(runtime: RuntimeDep) -> BuildReportResponse:
+    """The live build: every file of the corpus with its format, pages, OCR use, passages, warnings, errors."""
+    m = runtime.require().index.manifest
+    return BuildReportResponse(index=m.info(), files=[FileReport(**f) for f in m.files])
+
+
+def _job(job: Job) -> JobInfo:
+    return JobInfo(
+        id=job.id,
+        action=job.action,
+        file=job.file,
+        status=job.status,
+        message=job.message,
+        build_id=job.build_id,
+        report=job.report,
+    )
+
+
+def _uploads_enabled(runtime: Runtime) -> None:
+    if runtime.settings.staff_key is None:
+        raise ApiError(403, "uploads_disabled", "document uploads need a staff key (set YOUJU_STAFF_KEY)")
+
+
+@staff.put(
+    "/documents/{name}",
+    status_code=202,
+    response_model=JobInfo,
+    responses={s: {"model": ErrorResponse} for s in (400, 403, 413, 415, 422, 503)},
+)
+async def upload_document(name: str, request: Request, runtime: RuntimeDep) -> JobInfo:
+    """Add or replace a document (the raw file as the body). It is checked, stored under the corpus's upload
+    directory and indexed by a background build that goes live atomically; follow it at /staff/jobs/{id}."""
+    _uploads_enabled(runtime)
+    name = safe_name(name)
+    data = await request.body()
+    if not data:
+        raise ApiError(400, "empty_file", "the request body (the file) is empty")
+    settings = runtime.settings
+    await anyio.to_thread.run_sync(lambda: check_content(name, data, settings))
+    stored = await anyio.to_thread.run_sync(
+        lambda: store_upload(settings.corpus_dir, settings.upload_dir, name, data)
+    )
+    return _job(runtime.jobs.submit("upload", stored.relative, on_failure=stored.undo, on_success=stored.commit))
+
+
+@staff.delete("/documents/{name}", status_code=202, response_model=JobInfo, responses={404: {"model": ErrorResponse}})
+async def delete_document(name: str, runtime: RuntimeDep) -> JobInfo:
+    """Remove an uploaded document; a background build takes it out of the index."""
+    _uploads_enabled(runtime)
+    name = safe_name(name)
+    settings = runtime.settings
+    path = settings.corpus_dir / settings.upload_dir / name
+    if not path.is_file():
+        raise ApiError(404, "document_not_found", f"no uploaded file {name!r}")
+    path.unlink()
+    return _job(runtime.jobs.submit("delete", path.relative_to(settings.corpus_dir).as_posix()))
+
+
+@staff.get("/jobs/{job_id}", response_model=JobInfo, responses={404: {"model": ErrorResponse}})
+async def job_status(job_id: str, runtime: RuntimeDep) -> JobInfo:
+    """A build started by an upload or a removal."""
+    return _job(runtime.jobs.get(job_id))
+
+
+@staff.get("/jobs", response_model=list[JobInfo])
+async def jobs(runtime: RuntimeDep) -> list[JobInfo]:
+    """The recent builds started by uploads and removals, newest first."""
+    return [_job(j) for j in runtime.jobs.recent()]
 
 
 @admin.post(

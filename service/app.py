@@ -108,7 +108,8 @@ def create_app(
     # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.
     app.add_middleware(CatchAllMiddleware)
     convert_limit = max(settings.max_body_bytes, settings.max_convert_chars * 6 + 4096)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, overrides={"/api/v1/convert": convert_limit})
+    overrides = {"/api/v1/convert": convert_limit, "/api/v1/staff/documents/": settings.max_upload_bytes}
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, overrides=overrides)
     app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)
     if settings.cors_origins:
         app.add_middleware(

@@ -28,7 +28,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.overrides.get(scope["path"], self.limit)
+        path: str = scope["path"]
+        limit = self.overrides.get(path) or next(
+            (v for k, v in self.overrides.items() if k.endswith("/") and path.startswith(k)), self.limit
+        )
         too_large = error_response(
             413, "body_too_large", f"the request body is larger than {limit} bytes", {"Connection": "close"}
         )

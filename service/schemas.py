@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.records import DocumentInfo, IndexInfo
+from index.records import DocumentInfo, FileReport, IndexInfo
 
 
 class ErrorDetail(BaseModel):
@@ -47,6 +47,14 @@ class SearchRequest(BaseModel):
     )
     document_id: str | None = Field(
         None, max_length=200, description="Search only this document (see /api/v1/documents)."
+    )
+    document_ids: list[str] | None = Field(
+        None, max_length=100, description="Search only these documents (a widget bound to a set of documents)."
+    )
+    doc_type: str | None = Field(None, max_length=50, description="Only documents of this type, e.g. 预算.")
+    year: int | None = Field(None, ge=1900, le=2100, description="Only documents about this year.")
+    issuer: str | None = Field(
+        None, max_length=100, description="Only documents whose issuer or region contains this text, e.g. 万里街道."
     )
     section: str | None = Field(
         None,
@@ -154,3 +162,39 @@ class ReloadResponse(BaseModel):
     index: IndexInfo = Field(description="The index now serving.")
     previous: IndexInfo | None = Field(description="The index served before the reload.")
     seconds: float
+
+
+class PageInfo(BaseModel):
+    number: int = Field(description="1-based physical page.")
+    label: str | None = Field(description="The page number printed on the page, if any.")
+    start: int = Field(description="The page's span of the document's canonical text.")
+    end: int
+    ocr: bool = Field(description="The page's text was read by OCR.")
+
+
+class DocumentDetail(BaseModel):
+    document: DocumentInfo
+    pages: list[PageInfo]
+
+
+class DocumentText(BaseModel):
+    document_id: str
+    page: int | None = Field(description="The page asked for, or null for the whole document.")
+    start: int = Field(description="Where `text` starts in the canonical text (citations index into it).")
+    end: int
+    text: str
+
+
+class JobInfo(BaseModel):
+    id: str
+    action: str = Field(description="upload or delete")
+    file: str = Field(description="The file, relative to the corpus directory.")
+    status: str = Field(description="queued, running, done or failed")
+    message: str | None
+    build_id: str | None = Field(description="The build that went live (or that was checked), when finished.")
+    report: FileReport | None = Field(description="What the build did with the file.")
+
+
+class BuildReportResponse(BaseModel):
+    index: IndexInfo
+    files: list[FileReport]

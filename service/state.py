@@ -14,13 +14,14 @@ from index import store
 from index.config import Settings
 from index.errors import YoujuError
 from index.normalize import to_simplified, to_traditional
-from index.records import DocumentInfo
+from index.records import DocumentInfo, FileReport
 from index.search import Searcher
 from service.errors import ApiError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
 from service.ratelimit import RateLimiter
 from service.schemas import ReadinessResponse, ReloadResponse
+from service.uploads import Jobs
 
 log = logging.getLogger("youju.service")
 
@@ -59,6 +60,7 @@ class Runtime:
         self.feedback: FeedbackStore | None = None
         self._reload_lock = threading.Lock()
         self._documents: tuple[Searcher, list[DocumentInfo]] | None = None
+        self.jobs = Jobs(self.rebuild)
 
     # ------------------------------------------------------------------------------ lifecycle
     def open_feedback(self) -> None:
@@ -113,6 +115,18 @@ class Runtime:
             previous=old.index.manifest.info() if old is not None else None,
             seconds=round(time.perf_counter() - t0, 3),
         )
+
+    def rebuild(self) -> tuple[str, list[FileReport]]:
+        """Build the corpus (unchanged files are reused) with the serving model, then switch to it."""
+        from index.pipeline import build_corpus, make_embedder
+
+        searcher = self.searcher
+        embedder = searcher.embedder if searcher is not None else make_embedder(self.settings)
+        s = self.settings
+        report = build_corpus(s, s.corpus_dir, s.index_dir, embedder)
+        if searcher is None or searcher.index.path.resolve() != report.build_dir.resolve():
+            self.reload()
+        return report.build_dir.name, report.files
 
     def reload_logged(self) -> None:
         """SIGHUP: reload, and only log a failure (there is nobody to answer)."""

@@ -13,6 +13,21 @@ from index.build import BuildReport, build_index
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_DIR = ROOT / "docs" / "corpus"
 REPORT_ID = "huairou-2024-law-based-government-report"
+# Every citation carries these keys (page fields are null for documents without pages).
+CITATION_KEYS = {
+    "document_id",
+    "title",
+    "section",
+    "paragraph",
+    "start",
+    "end",
+    "page",
+    "page_end",
+    "printed_page",
+    "ocr",
+    "year",
+    "superseded_by",
+}
 
 
 class HashEmbedder:

@@ -19,6 +19,7 @@ class Signals:
     dense_top: float  # cosine of the best result to the question
     coverage_top: float  # idf-weighted share of the question's terms in the best result
     unknown_share: float  # idf-weighted share of the question's terms that no passage contains
+    scope_unmatched: float = 0.0  # 1 when the question names a place or year that no document covers
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ W_DENSE = 8.8777
 W_COVERAGE = 5.1006
 W_FOREIGN = -0.9002
 W_UNKNOWN = -4.2657
+W_SCOPE = 0.0
 BIAS = -6.9815
 # The lowest confidence that keeps >= 95% of answerable questions answered (fitting half), chosen for
 # balanced accuracy: hiding a right answer from a citizen costs more than showing a near miss.
@@ -28,20 +29,23 @@ THRESHOLD = 0.13
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def features(signals: Signals) -> tuple[float, float, float, float]:
-    """(dense cosine, term coverage, 1 if the question has no Chinese character else 0, unknown share).
+def features(signals: Signals) -> tuple[float, float, float, float, float]:
+    """(dense cosine, term coverage, 1 if the question has no Chinese character else 0, unknown share,
+    scope unmatched).
 
     A question in another language than the corpus (English) cannot share terms with it, so its zero
     coverage is no evidence; the third feature lets the model shift its intercept for such questions.
     ``unknown_share`` is the idf share of the question's terms that no passage contains (护照 in
-    怎么办理护照): topics the corpus never mentions."""
+    怎么办理护照): topics the corpus never mentions. ``scope_unmatched`` is 1 when the question names a
+    place or a year that no document covers (洪泽区…, when no document is about 洪泽区)."""
     foreign = 0.0 if _CJK.search(signals.query) else 1.0
-    return signals.dense_top, signals.coverage_top, foreign, signals.unknown_share * (1.0 - foreign)
+    unknown = signals.unknown_share * (1.0 - foreign)
+    return signals.dense_top, signals.coverage_top, foreign, unknown, signals.scope_unmatched
 
 
 def confidence(signals: Signals) -> float:
-    d, c, foreign, unknown = features(signals)
-    z = W_DENSE * d + W_COVERAGE * c + W_FOREIGN * foreign + W_UNKNOWN * unknown + BIAS
+    d, c, foreign, unknown, scope = features(signals)
+    z = W_DENSE * d + W_COVERAGE * c + W_FOREIGN * foreign + W_UNKNOWN * unknown + W_SCOPE * scope + BIAS
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -31,9 +31,12 @@ class ReadResult:
 
 
 class Reader(Protocol):
-    """Reads one file format. ``name`` is recorded with each document (``Document.format``)."""
+    """Reads one file format. ``name`` is recorded with each document (``Document.format``); ``version``
+    changes whenever the reader's output for the same file would change, so unchanged files are read again
+    only when their reader changed."""
 
     name: str
+    version: str
     suffixes: tuple[str, ...]  # lower-case file name endings this reader takes, e.g. (".txt",)
 
     def read(self, path: Path, display: str) -> ReadResult:
@@ -50,7 +53,7 @@ class TextBuilder:
         self._len = 0
         self.blocks: list[Block] = []
         self.pages: list[Page] = []
-        self._page: tuple[int, int, str | None] | None = None  # (number, start, label) of the open page
+        self._page: tuple[int, int, str | None, bool] | None = None  # (number, start, label, ocr) of the open page
 
     def add(self, text: str, kind: BlockKind = "text", *, level: int | None = None, new_paragraph: bool = True) -> None:
         """Append one block (its text must not contain a newline); empty text is ignored."""
@@ -65,14 +68,14 @@ class TextBuilder:
         self._len += len(text)
         self.blocks.append(Block(start, self._len, kind, level, new_paragraph))
 
-    def start_page(self, number: int, label: str | None = None) -> None:
+    def start_page(self, number: int, label: str | None = None, *, ocr: bool = False) -> None:
         self.end_page()
-        self._page = (number, self._len + (1 if self._parts else 0), label)
+        self._page = (number, self._len + (1 if self._parts else 0), label, ocr)
 
     def end_page(self) -> None:
         if self._page is not None:
-            number, start, label = self._page
-            self.pages.append(Page(number, min(start, self._len), self._len, label))
+            number, start, label, ocr = self._page
+            self.pages.append(Page(number, min(start, self._len), self._len, label, ocr))
             self._page = None
 
     @property

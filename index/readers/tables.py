@@ -22,7 +22,7 @@ Cell = str | None
 
 _NUMBER = re.compile(r"^[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*%?$")
 _CODE = re.compile(r"^\d{1,4}$")
-_UNIT = re.compile(r"单位\s*[:：]\s*([^\s，,；;）)]{1,6})")
+_UNIT = re.compile(r"单位\s*[:：]\s*(亿元|万元|千元|元|万人|人次|人|个|件|户|家|平方米|公顷|亩|吨|%)")
 _SPACES = re.compile(r"\s+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
@@ -55,9 +55,33 @@ def is_number(cell: Cell) -> bool:
 
 
 def unit_of(text: str) -> str | None:
-    """The unit a caption states ("单位：万元" -> 万元)."""
-    m = _UNIT.search(text)
-    return m.group(1) if m else None
+    """The unit a caption states ("编制单位：某区财政局 单位：万元" -> 万元)."""
+    found = _UNIT.findall(text)
+    return found[-1] if found else None
+
+
+def _caption_rows(rows: list[list[Cell]]) -> tuple[str | None, str | None, list[list[Cell]]]:
+    """Leading rows that hold one cell only (a title or "编制单位：… 单位：元" inside the table's frame):
+    (title, unit, the remaining rows)."""
+    title = unit = None
+    i = 0
+    while i < len(rows) - 1:
+        cells = [c for c in rows[i] if c]
+        if len(cells) != 1 or is_number(cells[0]):
+            break
+        text = cells[0]
+        is_unit = bool(unit_of(text)) or text.startswith(("编制", "单位"))
+        if not is_unit and not _CAPTION_TEXT.search(text):
+            break  # a section row of the table (第二十条第（一）项), not its caption
+        unit = unit_of(text) or unit
+        if title is None and not is_unit:
+            title = text
+        i += 1
+    return title, unit, rows[i:]
+
+
+_TOTAL = re.compile(r"^(合计|总计|小计)$")
+_CAPTION_TEXT = re.compile(r"表$|表[（(]|表\s*\d|^（?\d{4}年度?）?$")
 
 
 def _fill_header(rows: list[list[Cell]]) -> list[list[str]]:
@@ -186,6 +210,27 @@ def form_statements(rows: list[list[Cell]], title: str | None) -> list[str]:
     return out
 
 
+def _single(row: list[Cell]) -> str | None:
+    """The text of a row that is one cell merged across the table (the others None, not empty)."""
+    cells = [c for c in row if c is not None]
+    return cells[0] if len(cells) == 1 and cells[0] and not is_number(cells[0]) and len(row) > 1 else None
+
+
+def _sections(rows: list[list[Cell]]) -> list[tuple[str | None, list[list[Cell]]]]:
+    """A table made of sub-tables, each under a row with one cell (the 第二十条第（一）项 rows of a
+    disclosure report's tables): [(that row's text, the sub-table's rows)]."""
+    out: list[tuple[str | None, list[list[Cell]]]] = [(None, [])]
+    for row in rows:
+        label = _single(row)
+        if label is not None and out[-1][1]:
+            out.append((label, []))
+        elif label is not None:
+            out[-1] = (label if out[-1][0] is None else f"{out[-1][0]} {label}", [])
+        else:
+            out[-1][1].append(row)
+    return [(label, rs) for label, rs in out if rs]
+
+
 def table_statements(
     rows: list[list[Cell]], *, title: str | None = None, unit: str | None = None, previous: Header | None = None
 ) -> tuple[list[str], Header | None]:
@@ -199,8 +244,27 @@ def table_statements(
         return [], previous
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
+    inner_title, inner_unit, rows = _caption_rows(rows)
+    title, unit = title or inner_title, unit or inner_unit
+    sections = _sections(rows)
+    if len(sections) > 1 or (sections and sections[0][0] is not None):
+        out: list[str] = []
+        header = previous
+        for label, part in sections:
+            sub_title = " ".join(x for x in (title, label) if x) or None
+            statements, header = _grid_or_form(part, sub_title, unit_of(label or "") or unit, None, width)
+            out.extend(statements)
+        return out, header
+    return _grid_or_form(rows, title, unit, previous, width)
+
+
+def _grid_or_form(
+    rows: list[list[Cell]], title: str | None, unit: str | None, previous: Header | None, width: int
+) -> tuple[list[str], Header | None]:
     head_rows, data = split_header(rows)
     if not data:
+        if any(_TOTAL.match(next((c for c in r if c), "")) for r in rows):
+            return [], None  # an empty grid: header and a 合计 row without figures
         return form_statements(rows, title), None
     if not head_rows and previous is not None and len(previous.paths) == width:
         header = Header(previous.paths, title or previous.title, unit or previous.unit)
@@ -211,7 +275,9 @@ def table_statements(
     with_figures = sum(any(kinds[c] == "value" and row[c] for c in range(width)) for row in data)
     if "value" not in kinds or with_figures < 0.6 * len(data):
         return form_statements(rows, title), None
-    top = [p[0] if p else "" for p in header.paths]
+    # Side-by-side sub-tables (收入 | 支出) only where a top header row spans several columns.
+    spanning = any(len(p) > 1 for p in header.paths)
+    top = [p[0] if p and spanning else "" for p in header.paths]
     caption = _caption(header.title, header.unit)
     out: list[str] = []
     for row in data:

@@ -13,6 +13,7 @@ from index.sentences import STRIP
 
 class TextReader:
     name = "txt"
+    version = "1"
     suffixes: tuple[str, ...] = (".txt",)
     blockwise = False  # every line is a paragraph
 

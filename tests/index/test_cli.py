@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.cli import commands, main
+from tests.helpers import CITATION_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ def test_build_ask_json_and_batch(model_settings, tmp_path: Path, capsys: pytest
     assert len(obj["results"]) <= 3
     r = obj["results"][0]
     assert set(r) >= {"passage_id", "text", "context", "score", "highlights", "citation"}
-    assert set(r["citation"]) == {"document_id", "title", "section", "paragraph", "start", "end"}
+    assert set(r["citation"]) == CITATION_KEYS
     raw = (corpus / "huairou-2024-law-based-government-report.txt").read_text(encoding="utf-8")
     assert raw[r["citation"]["start"] : r["citation"]["end"]] == r["text"]
     assert any("77.57%" in r["text"][h["start"] : h["end"]] for h in r["highlights"])

@@ -10,7 +10,7 @@ import pytest
 from index import store
 from index.errors import InvalidParameterError, InvalidQueryError, PassageNotFoundError, QueryTooLongError
 from index.search import Searcher, validate_query
-from tests.helpers import HashEmbedder, build_hash_index
+from tests.helpers import CITATION_KEYS, HashEmbedder, build_hash_index
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_json_contract(searcher: Searcher) -> None:
     assert 1 <= len(obj["results"]) <= 3
     r = obj["results"][0]
     assert set(r) >= {"passage_id", "text", "context", "score", "highlights", "citation"}
-    assert set(r["citation"]) == {"document_id", "title", "section", "paragraph", "start", "end"}
+    assert set(r["citation"]) == CITATION_KEYS
 
 
 def test_filters_by_document_and_section_in_either_script(searcher: Searcher) -> None:

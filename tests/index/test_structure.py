@@ -58,12 +58,10 @@ def test_markdown_blocks_run_in_headings_and_numbered_items(tmp_path: Path) -> N
     paras = paragraphs(doc)
     assert [p.text for p in paras] == [
         "为了规范管理，制定本办法。本办法适用于全区。",
-        "各部门应当\n按季度报告。",
-        "普通段落。",
+        "各部门应当\n按季度报告。\n\n普通段落。",  # two short paragraphs of one section: one
     ]
     assert paras[0].section == ("总则", "第一条")
     assert paras[1].section == ("总则", "措施", "1.加强监督")
-    assert paras[2].section == ("总则", "措施", "1.加强监督")
     for p in paras:
         assert text[p.start : p.end] == p.text
 
@@ -93,3 +91,12 @@ def test_format_marked_headings_and_table_rows() -> None:
         "因公出国（境）费：0 万元。",
     ]
     assert all(p.section == ("工作概况",) for p in paras)
+
+
+def test_short_paragraphs_of_a_section_join_and_long_ones_do_not(tmp_path: Path) -> None:
+    long = "全区推进法治政府建设，" * 12 + "成效明显。"
+    lines = ["一、申请材料", "身份证。", "户口簿。", "收入证明。", "二、办理流程", long, long, "窗口受理。"]
+    (tmp_path / "g.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    paras = paragraphs(read_document(tmp_path / "g.txt", tmp_path))
+    assert [p.text for p in paras] == ["身份证。\n户口簿。\n收入证明。", long, long, "窗口受理。"]
+    assert [p.number for p in paras] == [1, 2, 3, 4]

@@ -12,11 +12,10 @@ from index import store
 from index.search import Searcher
 from service.app import create_app
 from service.errors import ConfigError
-from tests.helpers import HashEmbedder
+from tests.helpers import CITATION_KEYS, HashEmbedder
 from tests.service.helpers import ServeFn, assert_error, make_settings
 
 RESULT_KEYS = {"passage_id", "text", "context", "context_start", "score", "highlights", "citation"}
-CITATION_KEYS = {"document_id", "title", "section", "paragraph", "start", "end"}
 
 
 def test_search_contract_matches_the_searcher(client: httpx.Client, shared_index: Path) -> None:

@@ -1,0 +1,151 @@
+"""Which documents a question is about: the years, places and bodies it names.
+
+With many documents (other years, other districts, other bodies), "万里街道2023年三公经费预算多少" must be
+answered from the 万里街道 2023 budget and not from a 2024 budget of another body that has a 三公 line too.
+``QueryScope`` is what a question names; ``Scopes`` compares it with each document's title, issuer,
+region and year and gives every document a prior added to its passages' fused scores:
+
+* a document that matches fewer of the named aspects (year, place/body) than the best-matching document
+  loses ``ASPECT_PENALTY`` per aspect: the named document wins unless another one answers far better;
+* a year counts fully when it is the document's year and half when the document's text mentions it
+  (a 2023 budget compares with 2022; a 2024 report plans 2025);
+* when the question names no year, an older edition of a series (``index/metadata.py``) loses
+  ``OLDER_EDITION_PENALTY``: the newest edition is preferred, the old one can still win on content;
+* ``unmatched`` says the question names a place or year that no document covers ("洪泽区2023年…" when
+  there is no 洪泽区 document): evidence for the answer decision that the corpus cannot answer.
+
+Pure functions of normalised text (Simplified, lower case): no model, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from index.passage import Document
+
+# Fused scores are in [0, 1]; a document that misses a named aspect falls by about a third of that range.
+ASPECT_PENALTY = 0.35
+# A nudge, not a filter: an older edition still wins when its passage is clearly the better answer.
+OLDER_EDITION_PENALTY = 0.08
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?!\d))")
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(自治区|自治州|省|市|区|县|旗|街道|镇|乡)")
+# Words that end like a place name but are not one, and generic references (全区, 本市, 各街道 …).
+_NOT_PLACE = re.compile(
+    r"(社区|辖区|城区|园区|小区|景区|市区|片区|街区|学区|校区|营区|功能区|示范区|开发区|保护区|服务区|试验区|库区|灾区|疫区"
+    r"|城市|超市|都市|上市|门市|夜市|城乡|城镇|乡镇|农村|老城区|新城区)$|全区|本区|各区|该区|全市|本市|各市|全县|本县|全镇|全街道|各街道"
+)
+_GENERIC = re.compile(r"^(全|本|各|该|我|这|那|每|其他|相关|所在|属地)")
+# Kinds of body a citizen names ("福利院", "街道办"); matched against each document's issuer and title.
+_BODY = re.compile(
+    r"(福利院|养老院|敬老院|医院|卫生院|学校|街道办|办事处|民政局|财政局|税务局|公安局|人社局|教育局|卫健委|发改委"
+    r"|市场监管局|生态环境局|住建委|交通委|司法局|政务服务中心|服务中心|执法队|居委会|村委会)"
+)
+
+
+@dataclass(frozen=True)
+class QueryScope:
+    """What a question names: years, place names (without their 区/街道 suffix) and bodies."""
+
+    years: frozenset[int]
+    places: tuple[str, ...]
+    bodies: tuple[str, ...]
+
+    @property
+    def names_something(self) -> bool:
+        return bool(self.years or self.places or self.bodies)
+
+
+def query_scope(query_norm: str) -> QueryScope:
+    years = frozenset(int(y) for y in _YEAR.findall(query_norm))
+    places: list[str] = []
+    for m in _PLACE.finditer(query_norm):
+        name = m.group(1)
+        if _NOT_PLACE.search(m.group(0)) or _GENERIC.match(name):
+            continue
+        if name not in places:
+            places.append(name)
+    bodies = _BODY.findall(query_norm)
+    return QueryScope(years, tuple(places), tuple(dict.fromkeys(bodies)))
+
+
+@dataclass(frozen=True)
+class _DocScope:
+    doc_id: str
+    names: str  # title, issuer and region in matching form
+    year: int | None
+    text_years: frozenset[int]
+    series: str | None
+
+
+class Scopes:
+    """The scope of every document of an index, compared with questions."""
+
+    def __init__(self, documents: Iterable[Document], normalize: Callable[[str], str]) -> None:
+        self._docs: list[_DocScope] = []
+        for d in documents:
+            meta = d.metadata
+            names = normalize(" ".join(str(meta.get(k) or "") for k in ("issuer", "region")) + " " + d.title)
+            self._docs.append(
+                _DocScope(
+                    d.doc_id,
+                    names,
+                    _year(meta.get("year")),
+                    frozenset(int(y) for y in _YEAR.findall(normalize(d.text[:200_000]))),
+                    str(meta["series"]) if meta.get("series") else None,
+                )
+            )
+        self._latest: dict[str, int] = {}
+        for s in self._docs:
+            if s.series and s.year is not None:
+                self._latest[s.series] = max(self._latest.get(s.series, s.year), s.year)
+
+    def _year_match(self, s: _DocScope, years: frozenset[int]) -> float:
+        if not years:
+            return 0.0
+        if s.year in years:
+            return 1.0
+        return 0.5 if years & s.text_years else 0.0
+
+    def _name_match(self, s: _DocScope, qs: QueryScope) -> float:
+        wanted = [*qs.places, *qs.bodies]
+        if not wanted:
+            return 0.0
+        return sum(1.0 for w in wanted if w in s.names) / len(wanted)
+
+    def priors(self, qs: QueryScope) -> dict[str, float]:
+        """doc id -> prior (<= 0) to add to the fused scores of its passages; empty when nothing applies."""
+        out: dict[str, float] = {}
+        if qs.names_something:
+            years = {s.doc_id: self._year_match(s, qs.years) for s in self._docs}
+            names = {s.doc_id: self._name_match(s, qs) for s in self._docs}
+            best_year, best_name = max(years.values(), default=0.0), max(names.values(), default=0.0)
+            for s in self._docs:
+                p = ASPECT_PENALTY * ((years[s.doc_id] - best_year) + (names[s.doc_id] - best_name))
+                if p:
+                    out[s.doc_id] = p
+        if not qs.years:
+            for s in self._docs:
+                if s.series and s.year is not None and s.year < self._latest.get(s.series, s.year):
+                    out[s.doc_id] = out.get(s.doc_id, 0.0) - OLDER_EDITION_PENALTY
+        return out
+
+    def unmatched(self, qs: QueryScope) -> float:
+        """1.0 when the question names a place, or a year, that no document covers; else 0.0."""
+        if qs.places and not any(p in s.names for p in qs.places for s in self._docs):
+            return 1.0
+        if qs.years:
+            candidates = [s for s in self._docs if self._name_match(s, qs) > 0] or self._docs
+            if not any(self._year_match(s, qs.years) > 0 for s in candidates):
+                return 1.0
+        return 0.0
+
+
+def _year(value: object) -> int | None:
+    try:
+        year = int(str(value)[:4])
+    except (TypeError, ValueError):
+        return None
+    return year if 1900 <= year <= 2100 else None

@@ -1,0 +1,58 @@
+"""The documents a question names: years, places, bodies; priors and the unmatched signal."""
+
+from __future__ import annotations
+
+from index.normalize import Normalizer
+from index.passage import Document
+from index.scope import ASPECT_PENALTY, OLDER_EDITION_PENALTY, Scopes, query_scope
+
+NORM = Normalizer()
+
+DOCS = [
+    Document("wanli", "w.pdf", "2023年预算。比2022年增加。", "上海市普陀区2023年区级部门预算",
+             {"year": 2023, "issuer": "上海市普陀区人民政府万里街道办事处", "region": "上海市 普陀区 万里街道"}),
+    Document("welfare", "f.pdf", "2024年预算，比2023年增加。", "上海市普陀区社会福利院2024年单位预算",
+             {"year": 2024, "issuer": "上海市普陀区社会福利院", "region": "上海市 普陀区"}),
+    Document("qh2023", "a.docx", "2023年报告。", "青禾区人民政府2023年政府信息公开工作年度报告",
+             {"year": 2023, "series": "qh|disclosure", "region": "青禾区"}),
+    Document("qh2024", "b.pdf", "2024年报告，2023年对比。", "青禾区人民政府2024年政府信息公开工作年度报告",
+             {"year": 2024, "series": "qh|disclosure", "region": "青禾区"}),
+]
+SCOPES = Scopes(DOCS, NORM)
+
+
+def priors(q: str) -> dict[str, float]:
+    return SCOPES.priors(query_scope(NORM(q)))
+
+
+def test_what_a_question_names() -> None:
+    qs = query_scope(NORM("萬里街道2023年三公經費"))
+    assert qs.years == {2023} and qs.places == ("万里",)
+    assert query_scope(NORM("城乡社区环境卫生支出多少")).places == ()
+    assert query_scope(NORM("2023年全区收到多少申请")).places == ()
+    assert query_scope(NORM("福利院有几个科室")).bodies == ("福利院",)
+
+
+def test_the_named_document_is_preferred() -> None:
+    p = priors("万里街道2023年三公经费预算多少")
+    assert "wanli" not in p and p["welfare"] <= -ASPECT_PENALTY
+    p = priors("福利院2024年预算一共多少钱")
+    assert "welfare" not in p and p["wanli"] < 0
+
+
+def test_a_year_mentioned_in_the_text_counts_half() -> None:
+    p = priors("2022年公益性岗位补贴执行数")  # only the 2023 budget mentions 2022
+    assert "wanli" not in p and p["welfare"] == -ASPECT_PENALTY / 2
+
+
+def test_newest_edition_when_no_year_is_named() -> None:
+    assert priors("青禾区收到多少信息公开申请")["qh2023"] == -OLDER_EDITION_PENALTY
+    p = priors("青禾区2023年收到多少信息公开申请")
+    assert "qh2023" not in p and p["qh2024"] == -ASPECT_PENALTY / 2
+
+
+def test_unmatched_places_and_years() -> None:
+    assert SCOPES.unmatched(query_scope(NORM("洪泽区2023年财政收入多少"))) == 1.0
+    assert SCOPES.unmatched(query_scope(NORM("万里街道2019年三公经费"))) == 1.0
+    assert SCOPES.unmatched(query_scope(NORM("万里街道2023年三公经费"))) == 0.0
+    assert SCOPES.unmatched(query_scope(NORM("三公经费是什么"))) == 0.0

@@ -192,9 +192,7 @@ def load_multidoc(work_dir: Path, paths: tuple[Path, ...] = MULTIDOC_GOLD) -> Ev
     raw: list[dict[str, Any]] = []
     for path in paths:
         raw += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    placeholders = [
-        Question(q["id"], q["question"], (), q.get("category", ""), q.get("style", "")) for q in raw
-    ]
+    placeholders = [Question(q["id"], q["question"], (), q.get("category", ""), q.get("style", "")) for q in raw]
 
     def resolve(documents: Mapping[str, Document]) -> list[Question]:
         out: list[Question] = []

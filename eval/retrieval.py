@@ -146,9 +146,7 @@ def summarize(rows: list[QuestionResult]) -> dict[str, float]:
         )
         if len({g.doc_id for r in answerable for g in r.question.gold}) > 1 and all(r.top_docs for r in answerable):
             # The first result comes from a document that answers the question (many-document sets).
-            out["doc@1"] = float(
-                np.mean([r.top_docs[0] in {g.doc_id for g in r.question.gold} for r in answerable])
-            )
+            out["doc@1"] = float(np.mean([r.top_docs[0] in {g.doc_id for g in r.question.gold} for r in answerable]))
     if unanswerable:
         said_no = [not r.answered for r in rows]
         truly_no = [not r.question.gold for r in rows]

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from index import store
+from index import store, structure
 from index.backends import backend_class
 from index.chunk import ChunkConfig
 from index.embed.base import Embedder
 from index.errors import CorpusError, IndexCorruptError, IndexNotFoundError
 from index.ingest import CorpusRead, Skipped, corpus_files, iter_passages, read_corpus, with_passage_counts
-from index.lexical import JiebaTokenizer, Tokenizer
+from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
 from index.normalize import Normalizer
 from index.passage import Document, Passage, text_hash
 from index.readers import READERS, Reader
@@ -55,6 +55,7 @@ def corpus_fingerprint(documents: list[Document], chunking: ChunkConfig, normali
         h.update(d.title.encode())
     h.update(json.dumps(asdict(chunking), sort_keys=True).encode())
     h.update(normalizer_name.encode())
+    h.update(f"structure/{structure.VERSION}".encode())
     return h.hexdigest()
 
 
@@ -120,6 +121,7 @@ def build_index(
                 and live.model == embedder.model_id
                 and live.ann == ann_kind
                 and live.backend == backend
+                and live.tokenizer == getattr(tokenizer, "name", type(tokenizer).__name__) + BIGRAMS
                 and live.passage_prefix == passage_prefix
             ):
                 counts = {f.get("document_id") or "": int(f.get("passages", 0)) for f in live.files}
@@ -154,7 +156,8 @@ def build_index(
         log.info("embedding %d passages (%d reused)", len(todo), len(passages) - len(todo))
         vectors[todo] = embedder.embed_passages([passages[i].norm_text for i in todo], progress=progress)
 
-    search_backend = backend_class(backend).build(vectors, [tokenizer(p.norm_text) for p in passages], ann=ann_kind)
+    terms = [with_bigrams(p.norm_text, tokenizer(p.norm_text)) for p in passages]
+    search_backend = backend_class(backend).build(vectors, terms, ann=ann_kind)
     per_doc: dict[str, int] = {}
     for p in passages:
         per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
@@ -170,7 +173,7 @@ def build_index(
         query_prefix=query_prefix,
         passage_prefix=passage_prefix,
         normalizer=normalizer.name,
-        tokenizer=getattr(tokenizer, "name", type(tokenizer).__name__),
+        tokenizer=getattr(tokenizer, "name", type(tokenizer).__name__) + BIGRAMS,
         ann=ann_kind,
         corpus_fingerprint=fingerprint,
         document_count=len(documents),
@@ -207,6 +210,7 @@ def _read_with_progress(corpus_dir: Path, index_root: Path, readers: tuple[Reade
 
     bar = tqdm(total=len(corpus_files(corpus_dir)), unit="file", desc="reading", leave=True)
     try:
+
         def step(path: str) -> None:
             bar.set_postfix_str(path[-40:], refresh=False)
             bar.update(1)

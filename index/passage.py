@@ -69,6 +69,7 @@ class Document:
     blocks: tuple[Block, ...] = ()
     pages: tuple[Page, ...] = ()
     source: str = ""  # what reading it depended on (file and sidecar hashes, reader version): see ingest
+
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()

@@ -58,9 +58,11 @@ class QueryScope:
         return bool(self.years or self.places or self.bodies)
 
 
-def query_scope(query_norm: str) -> QueryScope:
+def query_scope(query_norm: str, known_places: Iterable[str] = ()) -> QueryScope:
+    """What a (normalised) question names. ``known_places`` are the place names of the corpus without their
+    suffix (怀柔, 普陀, 万里): citizens name them without 区 or 街道 as often as with."""
     years = frozenset(int(y) for y in _YEAR.findall(query_norm))
-    places: list[str] = []
+    places: list[str] = [p for p in known_places if p in query_norm]
     for m in _PLACE.finditer(query_norm):
         name = m.group(1)
         if _NOT_PLACE.search(m.group(0)) or _GENERIC.match(name):
@@ -85,7 +87,8 @@ class Scopes:
 
     def __init__(self, documents: Iterable[Document], normalize: Callable[[str], str]) -> None:
         self._docs: list[_DocScope] = []
-        for d in documents:
+        documents_list = list(documents)
+        for d in documents_list:
             meta = d.metadata
             names = normalize(" ".join(str(meta.get(k) or "") for k in ("issuer", "region")) + " " + d.title)
             self._docs.append(
@@ -97,6 +100,11 @@ class Scopes:
                     str(meta["series"]) if meta.get("series") else None,
                 )
             )
+        self.known_places = sorted(
+            {core for d in documents_list for core in _place_cores(normalize(str(d.metadata.get("region") or "")))},
+            key=len,
+            reverse=True,
+        )
         self._latest: dict[str, int] = {}
         for s in self._docs:
             if s.series and s.year is not None:
@@ -141,6 +149,14 @@ class Scopes:
             if not any(self._year_match(s, qs.years) > 0 for s in candidates):
                 return 1.0
         return 0.0
+
+
+_ADMIN_SUFFIX = re.compile(r"(自治区|自治州|省|市|区|县|旗|街道|镇|乡)$")
+
+
+def _place_cores(region: str) -> list[str]:
+    """上海市 普陀区 万里街道 -> 上海, 普陀, 万里 (two characters or more)."""
+    return [core for part in region.split() if len(core := _ADMIN_SUFFIX.sub("", part)) >= 2]
 
 
 def _year(value: object) -> int | None:

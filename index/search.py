@@ -1,8 +1,8 @@
 """Search: question -> cited answers.
 
-    validate -> normalise + tokenise -> candidates (storage backend) -> fuse -> rerank -> scope prior
-    (the documents the question names, ``index/scope.py``) -> paragraphs -> decide (answerability)
-    -> present (merge touching passages, highlight, cite with pages)
+validate -> normalise + tokenise -> candidates (storage backend) -> fuse -> rerank -> scope prior
+(the documents the question names, ``index/scope.py``) -> paragraphs -> decide (answerability)
+-> present (merge touching passages, highlight, cite with pages)
 """
 
 from __future__ import annotations
@@ -21,20 +21,22 @@ from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
 from index.embed.base import Embedder
 from index.errors import (
+    IndexCorruptError,
     InvalidParameterError,
     InvalidQueryError,
     ModelMismatchError,
     PassageNotFoundError,
     QueryTooLongError,
 )
-from index.highlight import highlight
-from index.lexical import JiebaTokenizer, Tokenizer
+from index.highlight import asks_for_figure, highlight
+from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
 from index.normalize import Normalizer
 from index.passage import Document, Page, Passage
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
 from index.rerank import Reranker
 from index.scope import QueryScope, Scopes, query_scope
 from index.store import LoadedIndex
+from index.synonyms import Expander
 
 # Passages of one paragraph that touch and score within this share of the paragraph's best are shown
 # as one result (so a paragraph is never listed twice and an answer split over two chunks stays whole).
@@ -42,6 +44,7 @@ MERGE_RATIO = 0.8
 # Results one question may ask for (YOUJU_MAX_TOP_K's default).
 MAX_TOP_K = 20
 
+_DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -127,6 +130,15 @@ class Searcher:
         self.reranker = reranker
         self.max_query_chars = max_query_chars
         self.max_top_k = max_top_k
+        self.strip_scope_terms = True
+        self.expand = Expander(self.tokenizer)
+        name = getattr(self.tokenizer, "name", type(self.tokenizer).__name__)
+        if not m.tokenizer.startswith(name):
+            raise IndexCorruptError(
+                f"the index was tokenised with {m.tokenizer!r}, not {name!r}; rebuild it with `youju build`"
+            )
+        # The BM25 index holds character bigrams when its manifest says so (builds before them do not).
+        self._bigrams = m.tokenizer.endswith(BIGRAMS)
         self._by_id = {p.passage_id: i for i, p in enumerate(index.passages)}
         self._idf = index.backend.idf_table()
         # A term no passage contains gets the idf of document frequency 0: rarer than any known term.
@@ -139,6 +151,8 @@ class Searcher:
         for i, p in enumerate(index.passages):
             self._para_rows.setdefault(p.paragraph_key, []).append(i)
         self.scopes = Scopes(index.documents.values(), self.normalizer)
+        self.figure_penalty = fusion.FIGURE_PENALTY
+        self._has_figure = np.array([bool(_DIGIT.search(p.text)) for p in index.passages], dtype=bool)
         self._doc_of_row = np.array([0] * len(index.passages), dtype=np.int64)
         self._doc_ids = list(index.documents)
         doc_pos = {d: i for i, d in enumerate(self._doc_ids)}
@@ -214,26 +228,39 @@ class Searcher:
         ix = self.index
         nq, tokens = self.analyze(query)
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([nq])[0]
+        qs = self._scope(nq)
+        priors = self.scopes.priors(qs) if scoped else {}
+        lexical_text = nq
+        if priors and self.strip_scope_terms:
+            # The places and bodies the question names chose the documents (the priors); within them they
+            # would only favour passages that repeat the name (an introduction) over the one that answers.
+            names = [*qs.places, *qs.bodies]
+            tokens = [t for t in tokens if not any(t in n or n in t for n in names)] or tokens
+            for n in names:
+                lexical_text = lexical_text.replace(n, " ")
+        lexical = self.expand(nq, tokens)
+        if self._bigrams:
+            lexical = with_bigrams(lexical_text, lexical)
         subset = None
         if filters is not None and not filters.empty:
             # Filtered search scores every passage that passes the filter (exact, no candidate cut).
             subset = self._subset(filters)
             if not len(subset):
                 return Ranked([], [], 0.0, 0.0)
-        cands = ix.backend.candidates(qv, tokens, fusion.CANDIDATES, subset)
+        cands = ix.backend.candidates(qv, lexical, fusion.CANDIDATES, subset)
         if not len(cands.ids):
             return Ranked([], [], 0.0, 0.0)
         method = method or self.method
         weight = self.dense_weight if dense_weight is None else dense_weight
         fused = fusion.fuse(cands.dense, cands.lexical, method, weight)
+        if self.figure_penalty and asks_for_figure(nq):
+            # A question for a quantity is not answered by a passage without a single figure.
+            fused = fusion.figure_prior(fused, self._has_figure[cands.ids], self.figure_penalty)
         if self.reranker is not None:
             fused = self.reranker.rerank(nq, [ix.passages[int(c)] for c in cands.ids], fused)
-        qs = self._scope(nq)
-        if scoped:
-            priors = self.scopes.priors(qs)
-            if priors:
-                by_doc = np.array([priors.get(d, 0.0) for d in self._doc_ids], dtype=np.float32)
-                fused = fused + by_doc[self._doc_of_row[cands.ids]]
+        if priors:
+            by_doc = np.array([priors.get(d, 0.0) for d in self._doc_ids], dtype=np.float32)
+            fused = fused + by_doc[self._doc_of_row[cands.ids]]
         order = np.argsort(-fused, kind="stable")
         seen: set[tuple[str, int]] = set()
         rows: list[int] = []
@@ -256,7 +283,7 @@ class Searcher:
         return Ranked(rows, scores, dense_top, coverage, self.unknown_share(tokens), by_row, nq, tokens, unmatched)
 
     def _scope(self, query_norm: str) -> QueryScope:
-        return query_scope(query_norm)
+        return query_scope(query_norm, self.scopes.known_places)
 
     def _doc_passes(self, doc: Document, f: Filters) -> bool:
         if f.document_ids is not None and doc.doc_id not in f.document_ids:

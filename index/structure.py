@@ -16,6 +16,9 @@ import re
 from index.passage import Block, Document, Paragraph
 from index.sentences import SENTENCE, STRIP
 
+# Bump whenever the paragraphs or sections of the same blocks would change: builds are redone.
+VERSION = "2"
+
 _CN_NUM = "一二三四五六七八九十百千零〇两兩"
 # (pattern, level): lower level = higher in the hierarchy.
 HEADINGS: list[tuple[re.Pattern[str], int]] = [
@@ -35,6 +38,12 @@ _MAX_PURE_HEADING = 60
 _MAX_RUNIN_TITLE = 60
 # Consecutive short paragraphs of one section (list items, lines of a guide, a form's lines) are one
 # paragraph: a passage of one short line matches a question's words but rarely answers it.
+# A figure with its unit (60.13万元, 77.57%, 469件): a numbered line that states one is not a heading.
+_FIGURE = re.compile(
+    r"\d(?:[\d,.]*\d)?\s*(?:%|‰|万元|亿元|千元|元|万人|人次|人|件|个|项|户|家|辆|次|场|台|套|条|篇|部|平方米|公顷|亩|吨)"
+)
+# The level of a document's title line when its reader did not mark it: above everything.
+TITLE_LEVEL = -20
 SHORT_PARAGRAPH = 100
 GROUP_MAX = 300
 
@@ -62,6 +71,9 @@ def split_runin(line: str) -> tuple[str, str] | None:
         return article.group(0), line[article.end() :]
     first = SENTENCE.match(line)
     title = first.group(0) if first else line
+    if _FIGURE.search(title):
+        # "2.“…专项普查活动（项）”60.13万元，主要用于统计管理。": an item that states a figure is content.
+        return None
     if len(line) <= _MAX_PURE_HEADING and len(title) >= len(line.rstrip("。；;")):
         return line, ""
     if len(title) > _MAX_RUNIN_TITLE:
@@ -105,10 +117,16 @@ def paragraphs(doc: Document) -> list[Paragraph]:
         if end > start:
             raw.append((start, end, tuple(title for _, title in stack), table))
 
-    for block in doc.blocks:
+    heads = [_heading(b, text[b.start : b.end]) for b in doc.blocks]
+    if doc.blocks and heads[0] is None:
+        first = text[doc.blocks[0].start : doc.blocks[0].end].strip(STRIP)
+        if first and first == doc.title.strip(STRIP):
+            heads[0] = (TITLE_LEVEL, first, "")  # the document's title line: context, not a passage
+    levels = [heading_level(text[b.start : b.end]) if b.kind == "text" else None for b in doc.blocks]
+    list_items = _list_items(doc.blocks, heads, levels)
+    for i, block in enumerate(doc.blocks):
         table = block.kind == "table"
-        line = text[block.start : block.end]
-        head = _heading(block, line)
+        head = None if i in list_items else heads[i]
         if head is not None:
             if pending:
                 emit(*pending)
@@ -132,6 +150,26 @@ def paragraphs(doc: Document) -> list[Paragraph]:
     if pending:
         emit(*pending)
     return _numbered(doc, _group_short(raw))
+
+
+def _list_items(
+    blocks: tuple[Block, ...], heads: list[tuple[int, str, str] | None], levels: list[int | None]
+) -> set[int]:
+    """Numbered lines that look like headings but have nothing under them: list items (1.《申请书》, then
+    2.户口簿 …), which are content. A numbered line with no text of its own that is followed directly by a
+    heading of the same or a higher level (or by nothing) heads no section, so it is body text. Headings
+    the format marks (Word styles, PDF fonts) and Markdown ``#`` headings stay headings."""
+    items: set[int] = set()
+    for i, head in enumerate(heads):
+        if head is None or blocks[i].kind != "text" or head[0] < 0:
+            continue
+        nxt = heads[i + 1] if i + 1 < len(heads) else None
+        childless = i + 1 == len(heads) or (nxt is not None and nxt[0] <= head[0])
+        if childless and not head[2].strip(STRIP):
+            items.add(i)
+        elif i > 0 and (i - 1 in items or (heads[i - 1] is None and levels[i - 1] == head[0])):
+            items.add(i)  # the next item of a list whose items before it are body text
+    return items
 
 
 def _group_short(raw: list[tuple[int, int, tuple[str, ...], bool]]) -> list[tuple[int, int, tuple[str, ...]]]:

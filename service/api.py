@@ -255,9 +255,7 @@ async def upload_document(name: str, request: Request, runtime: RuntimeDep) -> J
         raise ApiError(400, "empty_file", "the request body (the file) is empty")
     settings = runtime.settings
     await anyio.to_thread.run_sync(lambda: check_content(name, data, settings))
-    stored = await anyio.to_thread.run_sync(
-        lambda: store_upload(settings.corpus_dir, settings.upload_dir, name, data)
-    )
+    stored = await anyio.to_thread.run_sync(lambda: store_upload(settings.corpus_dir, settings.upload_dir, name, data))
     return _job(runtime.jobs.submit("upload", stored.relative, on_failure=stored.undo, on_success=stored.commit))
 
 

@@ -53,9 +53,7 @@ def safe_name(name: str) -> str:
     if len(name) > MAX_NAME_CHARS:
         raise ApiError(400, "bad_file_name", f"the file name is longer than {MAX_NAME_CHARS} characters")
     if not name.lower().endswith(supported_suffixes()):
-        raise ApiError(
-            415, "unsupported_format", f"youju reads {', '.join(sorted(set(supported_suffixes())))} files"
-        )
+        raise ApiError(415, "unsupported_format", f"youju reads {', '.join(sorted(set(supported_suffixes())))} files")
     return name
 
 

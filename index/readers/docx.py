@@ -785,7 +785,7 @@ def core_metadata(document: Any) -> tuple[dict[str, Any], str | None]:
 
 class DocxReader:
     name = "docx"
-    version = "1"
+    version = "2"
     suffixes: tuple[str, ...] = (".docx",)
 
     def read(self, path: Path, display: str) -> ReadResult:

@@ -728,7 +728,7 @@ def _htmldate(root: Any) -> str | None:
 
 class HtmlReader:
     name = "html"
-    version = "1"
+    version = "2"
     suffixes: tuple[str, ...] = (".html", ".htm", ".shtml")
 
     def read(self, path: Path, display: str) -> ReadResult:

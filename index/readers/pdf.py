@@ -116,9 +116,7 @@ class _Assembler:
             self.blocks.append(Block(start, self.length, kind, level))
             self._open = None
 
-    def line(
-        self, text: str, *, new: bool, kind: BlockKind = "text", level: int | None = None, sep: str = ""
-    ) -> None:
+    def line(self, text: str, *, new: bool, kind: BlockKind = "text", level: int | None = None, sep: str = "") -> None:
         if not text:
             return
         if new or self._open is None:
@@ -143,7 +141,7 @@ class _Assembler:
 
 class PdfReader:
     name = "pdf"
-    version = "2"  # bump whenever the canonical text of the same file would change
+    version = "4"  # bump whenever the canonical text of the same file would change
     suffixes: tuple[str, ...] = (".pdf",)
 
     def __init__(self, *, ocr: OcrEngine | None | str = "auto", max_pages: int = MAX_PAGES) -> None:
@@ -294,8 +292,17 @@ class PdfReader:
                 if text:
                     size = (ln.bottom - ln.top) / scale
                     # OCR boxes include line spacing; keep sizes relative to the page's body text.
-                    p.lines.append(_Line(text, ln.x0 / scale, ln.x1 / scale, ln.top / scale, ln.bottom / scale,
-                                         size if abs(size - body) > 0.15 * body else body, p.number - 1))
+                    p.lines.append(
+                        _Line(
+                            text,
+                            ln.x0 / scale,
+                            ln.x1 / scale,
+                            ln.top / scale,
+                            ln.bottom / scale,
+                            size if abs(size - body) > 0.15 * body else body,
+                            p.number - 1,
+                        )
+                    )
         ocred = [p.number for p in blank if p.ocr]
         if ocred:
             warnings.append(f"page(s) {', '.join(map(str, ocred))} read by OCR ({engine.name})")
@@ -386,12 +393,6 @@ class PdfReader:
             items += [(t.top, t) for t in p.tables]
             items.sort(key=lambda x: x[0])
             captions = _caption_lines(items)
-            if p.number == 1 and not p.tables and 0 < len(p.lines) <= 6:
-                # A cover (title, issuer, date): one paragraph, so "is there a budget of X?" finds it.
-                for i, ln in enumerate(p.lines):
-                    out.line(ln.text, new=i == 0, sep=" ")
-                page_spans.append(Page(p.number, min(start, out.length), out.length, p.label, p.ocr))
-                continue
             above: list[_Line] = []
             heading_line: _Line | None = None
             first_item = True
@@ -440,7 +441,11 @@ class PdfReader:
         if not text.strip():
             raise DocumentError("no text could be read")
         return ReadResult(
-            text=text, blocks=tuple(out.blocks), metadata=meta, title=title, pages=tuple(page_spans),
+            text=text,
+            blocks=tuple(out.blocks),
+            metadata=meta,
+            title=title,
+            pages=tuple(page_spans),
             warnings=tuple(warnings),
         )
 
@@ -511,4 +516,3 @@ def page_of(pages: tuple[Page, ...], offset: int) -> Page | None:
         else:
             break
     return found
-

@@ -54,6 +54,15 @@ def is_number(cell: Cell) -> bool:
     return bool(cell) and bool(_NUMBER.match(cell or ""))
 
 
+# A figure with a qualifier or unit after it; "2023年…" (a year, in a header) is not one.
+_FIGURE_CELL = re.compile(r"^[≥≤><=约近]*\s*[-+−]?\d[\d,]*(?:\.\d+)?(?![\d,.]*\s*[年月日])\s*(?:%|‰)?\S{0,8}$")
+
+
+def is_value(cell: Cell) -> bool:
+    """A figure, possibly qualified: 1,420, 5.5%左右, ≥13459.00(平方米), 6%以内."""
+    return is_number(cell) or (bool(cell) and len(cell or "") <= 24 and bool(_FIGURE_CELL.match(cell or "")))
+
+
 def unit_of(text: str) -> str | None:
     """The unit a caption states ("编制单位：某区财政局 单位：万元" -> 万元)."""
     found = _UNIT.findall(text)
@@ -67,10 +76,12 @@ def _caption_rows(rows: list[list[Cell]]) -> tuple[str | None, str | None, list[
     i = 0
     while i < len(rows) - 1:
         cells = [c for c in rows[i] if c]
+        if len(cells) == 2 and all(unit_of(c) or c.startswith(("编制", "单位", "填报")) for c in cells):
+            cells = [" ".join(cells)]  # "编制单位：…" and "单位：元" in two cells
         if len(cells) != 1 or is_number(cells[0]):
             break
         text = cells[0]
-        is_unit = bool(unit_of(text)) or text.startswith(("编制", "单位"))
+        is_unit = bool(unit_of(text)) or text.startswith(("编制", "单位", "填报"))
         if not is_unit and not _CAPTION_TEXT.search(text):
             break  # a section row of the table (第二十条第（一）项), not its caption
         unit = unit_of(text) or unit
@@ -114,9 +125,7 @@ def _paths(filled: list[list[str]]) -> tuple[tuple[str, ...], ...]:
 
 
 def _is_data_row(row: list[Cell]) -> bool:
-    return any(is_number(c) and not _CODE.match(c or "") for c in row) or (
-        sum(1 for c in row if is_number(c)) >= 2
-    )
+    return any(is_value(c) and not _CODE.match(c or "") for c in row) or (sum(1 for c in row if is_number(c)) >= 2)
 
 
 def split_header(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cell]]]:
@@ -141,7 +150,8 @@ def _column_kinds(data: list[list[Cell]], paths: tuple[tuple[str, ...], ...]) ->
             kinds.append("empty")
             continue
         codes = not any(path) and len(cells) > 1 and all(_CODE.match(x or "") for x in cells)
-        names = not all(is_number(x) for x in cells)
+        values = sum(is_value(x) for x in cells)
+        names = values * 2 <= len(cells)  # a column of figures may hold a few words (与经济增长基本同步)
         kinds.append("text" if names or codes or _is_label_header(path) else "value")
     return kinds
 

@@ -24,4 +24,3 @@ class Reranker(Protocol):
     def rerank(self, query_norm: str, passages: list[Passage], scores: FloatArray) -> FloatArray:
         """New scores for ``passages`` (aligned with ``scores``, the fused ones); higher is better."""
         ...
-

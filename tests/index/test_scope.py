@@ -9,14 +9,34 @@ from index.scope import ASPECT_PENALTY, OLDER_EDITION_PENALTY, Scopes, query_sco
 NORM = Normalizer()
 
 DOCS = [
-    Document("wanli", "w.pdf", "2023年预算。比2022年增加。", "上海市普陀区2023年区级部门预算",
-             {"year": 2023, "issuer": "上海市普陀区人民政府万里街道办事处", "region": "上海市 普陀区 万里街道"}),
-    Document("welfare", "f.pdf", "2024年预算，比2023年增加。", "上海市普陀区社会福利院2024年单位预算",
-             {"year": 2024, "issuer": "上海市普陀区社会福利院", "region": "上海市 普陀区"}),
-    Document("qh2023", "a.docx", "2023年报告。", "青禾区人民政府2023年政府信息公开工作年度报告",
-             {"year": 2023, "series": "qh|disclosure", "region": "青禾区"}),
-    Document("qh2024", "b.pdf", "2024年报告，2023年对比。", "青禾区人民政府2024年政府信息公开工作年度报告",
-             {"year": 2024, "series": "qh|disclosure", "region": "青禾区"}),
+    Document(
+        "wanli",
+        "w.pdf",
+        "2023年预算。比2022年增加。",
+        "上海市普陀区2023年区级部门预算",
+        {"year": 2023, "issuer": "上海市普陀区人民政府万里街道办事处", "region": "上海市 普陀区 万里街道"},
+    ),
+    Document(
+        "welfare",
+        "f.pdf",
+        "2024年预算，比2023年增加。",
+        "上海市普陀区社会福利院2024年单位预算",
+        {"year": 2024, "issuer": "上海市普陀区社会福利院", "region": "上海市 普陀区"},
+    ),
+    Document(
+        "qh2023",
+        "a.docx",
+        "2023年报告。",
+        "青禾区人民政府2023年政府信息公开工作年度报告",
+        {"year": 2023, "series": "qh|disclosure", "region": "青禾区"},
+    ),
+    Document(
+        "qh2024",
+        "b.pdf",
+        "2024年报告，2023年对比。",
+        "青禾区人民政府2024年政府信息公开工作年度报告",
+        {"year": 2024, "series": "qh|disclosure", "region": "青禾区"},
+    ),
 ]
 SCOPES = Scopes(DOCS, NORM)
 

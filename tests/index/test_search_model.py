@@ -26,7 +26,7 @@ def test_citizen_questions_get_the_right_paragraph_first(model_searcher, questio
     if figure is None:
         return
     assert figure in top.text, (question, top.text[:80])
-    marked = [top.text[h["start"] : h["end"]] for h in top.highlights]
+    marked = [top.text[h.start : h.end] for h in top.highlights]
     assert any(figure in m for m in marked), (question, marked)
 
 

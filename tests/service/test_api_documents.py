@@ -47,9 +47,7 @@ def test_document_detail_and_canonical_text(own: LiveServer) -> None:
         assert_error(c.get("/api/v1/documents/nope"), 404, "document_not_found")
         assert_error(c.get(f"/api/v1/documents/{REPORT_ID}/text?page=3"), 404, "page_not_found")
         report = c.get("/api/v1/staff/build", headers=AUTH).json()
-        assert [(f["path"], f["status"], f["format"]) for f in report["files"]] == [
-            (f"{REPORT_ID}.txt", "read", "txt")
-        ]
+        assert [(f["path"], f["status"], f["format"]) for f in report["files"]] == [(f"{REPORT_ID}.txt", "read", "txt")]
         assert report["files"][0]["passages"] == report["index"]["passages"]
 
 
@@ -71,9 +69,10 @@ def test_upload_goes_live_and_removal_takes_it_out(own: LiveServer) -> None:
 
 def test_an_unreadable_upload_is_refused_and_a_replaced_version_restored(own: LiveServer) -> None:
     with own.client() as c:
-        assert wait_job(c, c.put("/api/v1/staff/documents/a.txt", content=NEW_DOC.encode(), headers=AUTH).json())[
-            "status"
-        ] == "done"
+        assert (
+            wait_job(c, c.put("/api/v1/staff/documents/a.txt", content=NEW_DOC.encode(), headers=AUTH).json())["status"]
+            == "done"
+        )
         bad = wait_job(c, c.put("/api/v1/staff/documents/a.txt", content=b" \n\n ", headers=AUTH).json())
         assert bad["status"] == "failed" and "empty" in bad["message"]
         # the previous version is back, and still answers

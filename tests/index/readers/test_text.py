@@ -55,3 +55,18 @@ def test_reader_is_chosen_by_file_name() -> None:
     assert reader_for(Path("notes.md")).name == "md"  # type: ignore[union-attr]
     assert reader_for(Path("a.meta.json")) is None
     assert reader_for(Path("photo.png")) is None
+
+
+def test_markdown_pipe_tables_become_row_statements(tmp_path: Path) -> None:
+    raw = (
+        "# 目标\n\n主要预期目标：\n\n| 指标 | 2023年完成情况 | 2024年预期目标 |\n| --- | --- | --- |\n"
+        "| 地区生产总值增速 | 5.6% | 5.5%左右 |\n| 一般公共预算收入增速 | 6.2% | 5%左右 |\n\n结束语。\n"
+    )
+    (tmp_path / "t.md").write_text(raw, encoding="utf-8")
+    got = MarkdownReader().read(tmp_path / "t.md", "t.md")
+    rows = [got.text[b.start : b.end] for b in got.blocks if b.kind == "table"]
+    assert rows == [
+        "地区生产总值增速：2023年完成情况 5.6%，2024年预期目标 5.5%左右。",
+        "一般公共预算收入增速：2023年完成情况 6.2%，2024年预期目标 5%左右。",
+    ]
+    assert got.text.startswith("# 目标\n\n主要预期目标：\n\n") and got.text.endswith("\n结束语。\n")

@@ -29,9 +29,7 @@ _ISSUER_LINE = re.compile(
     r"([\u4e00-\u9fff（）()]{4,40}?)(?=\s|单位[:：]|[，,；;。]|$)",
     re.M,
 )
-_ORG_SUFFIX = re.compile(
-    r"(人民政府|政府|办事处|委员会|办公室|局|院|委|厅|署|中心|所|站|队|街道|镇|乡|区|县|市|部)$"
-)
+_ORG_SUFFIX = re.compile(r"(人民政府|政府|办事处|委员会|办公室|局|院|委|厅|署|中心|所|站|队|街道|镇|乡|区|县|市|部)$")
 # (keyword in the title, document type), first match wins.
 DOC_TYPES: tuple[tuple[str, str], ...] = (
     ("政府信息公开工作年度报告", "政府信息公开年度报告"),
@@ -114,7 +112,7 @@ def series_key(doc: Document, simplify: Callable[[str], str]) -> str | None:
         return None
     # The office that drafts for a government publishes in its name: one series.
     root = re.sub(r"(办公室|办公厅)$", "", simplify(str(who)))
-    return f"{root}|{kind}"
+    return f"{root}|{simplify(str(kind))}"
 
 
 def annotate_series(docs: list[Document], simplify: Callable[[str], str]) -> list[Document]:

@@ -81,10 +81,13 @@ class Normalizer:
 
 
 def to_simplified(text: str) -> str:
-    """Display conversion of original text to Simplified with mainland phrases (for readers)."""
-    return tw2sp_if_traditional(text)
+    """Display conversion to Simplified script: characters change, words never (品質 -> 品质, not 质量).
+
+    What a reader sees must still be the document's own wording; only matching uses tw2sp's phrases.
+    """
+    return opencc_converter("t2s")(text)
 
 
 def to_traditional(text: str) -> str:
-    """Display conversion to Traditional with Taiwan phrases."""
-    return opencc_converter("s2twp")(text)
+    """Display conversion to Traditional script, characters only (信息 -> 信息, 质量 -> 質量)."""
+    return opencc_converter("s2t")(text)

@@ -54,7 +54,13 @@ def test_injected_converter_is_used():
 
 def test_display_conversions_keep_meaning():
     assert to_simplified("懷柔區森林覆蓋率") == "怀柔区森林覆盖率"
-    assert to_traditional("信息公开") == "資訊公開"
+    assert to_traditional("信息公开") == "信息公開"
+
+
+def test_display_conversion_changes_characters_never_words() -> None:
+    # The 简体 view of a Taiwan-worded report keeps its words: 品質 becomes 品质, not 质量.
+    assert to_simplified("提升行政執法品質，完善資訊公開程式，測試文件") == "提升行政执法品质，完善资讯公开程式，测试文件"
+    assert to_traditional("提升执法质量，信息公开程序") == "提升執法質量，信息公開程序"
 
 
 def testopencc_converter_converters_are_built_once_per_config(norm):

@@ -156,6 +156,9 @@ def test_convert(client: httpx.Client) -> None:
     assert r.json() == {"texts": ["懷柔區森林覆蓋率", "", "77.57%"]}
     r = client.post("/api/v1/convert", json={"texts": ["懷柔區森林覆蓋率達到77.57%"], "to": "hans"})
     assert r.json() == {"texts": ["怀柔区森林覆盖率达到77.57%"]}
+    # The 简体 view changes characters, never the report's words (品質 stays 品质, not 质量).
+    r = client.post("/api/v1/convert", json={"texts": ["提升行政執法品質，資訊公開"], "to": "hans"})
+    assert r.json() == {"texts": ["提升行政执法品质，资讯公开"]}
     assert_error(client.post("/api/v1/convert", json={"texts": ["a"] * 51, "to": "hans"}), 422, "validation_error")
     assert_error(client.post("/api/v1/convert", json={"texts": ["a"], "to": "zh"}), 422, "validation_error")
     assert_error(client.post("/api/v1/convert", json={"texts": "a", "to": "hans"}), 422, "validation_error")

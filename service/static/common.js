@@ -47,12 +47,25 @@ var youjuCommon = (function () {
     return { before: context.slice(0, s), after: context.slice(s + text.length) };
   }
 
-  // GET url, or POST body as JSON: the JSON answer ({} for 204; fallback, if given, when it is not JSON).
+  // A citation's pages, "" for documents without pages: 第3页, 第3–4页, 第5页（页码3） when the number printed
+  // on the page differs, 第5–6页（页码3起） (en: p. 3, pp. 3–4, p. 5 (printed 3), pp. 5–6 (printed from 3)).
+  function pageText(c, en) {
+    if (!c || c.page == null) return "";
+    var a = c.page, b = c.page_end > a ? c.page_end : a, r = a + (b > a ? "–" + b : "");
+    var p = c.printed_page != null && String(c.printed_page) !== String(a) ? String(c.printed_page) : "";
+    if (en) return (b > a ? "pp. " : "p. ") + r + (p ? " (printed " + (b > a ? "from " : "") + p + ")" : "");
+    return "第" + r + "页" + (p ? "（页码" + p + (b > a ? "起" : "") + "）" : "");
+  }
+
+  // GET url, or POST body as JSON (a Blob: its bytes, with its type); method: another verb (PUT, DELETE).
+  // The JSON answer ({} for 204; fallback, if given, when it is not JSON).
   // Errors: .status, .code, .message from {"error": {code, message}}, .retry (Retry-After); network: no .status.
-  function request(url, body, signal, fallback) {
-    var opt = { signal: signal, headers: {} };
-    if (body != null) {
-      opt.method = "POST";
+  function request(url, body, signal, fallback, method) {
+    var opt = { signal: signal, headers: {}, method: method || (body != null ? "POST" : "GET") };
+    if (body instanceof Blob) {
+      opt.headers["Content-Type"] = body.type || "application/octet-stream";
+      opt.body = body;
+    } else if (body != null) {
       opt.headers["Content-Type"] = "application/json";
       opt.body = JSON.stringify(body);
     }
@@ -92,6 +105,6 @@ var youjuCommon = (function () {
 
   return {
     el: el, units: units, segments: segments, appendSegments: appendSegments, around: around,
-    request: request, errText: errText
+    pageText: pageText, request: request, errText: errText
   };
 })();

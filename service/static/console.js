@@ -1,13 +1,16 @@
 /* 有据 youju hotline staff console: instant search of the reports' own text, keyboard-driven, with
- * one-key copy of "passage + citation" for reading out or pasting into a ticket. No framework.
- * Loaded after /static/common.js (youjuCommon: the helpers it shares with the citizen widget). */
+ * one-key copy of "passage + citation" for reading out or pasting into a ticket; filters by document,
+ * type, year and section; a documents panel (key d) with the build report, uploads and removals.
+ * No framework. Loaded after /static/common.js (youjuCommon: the helpers it shares with the widget). */
 (function (C) {
   "use strict";
   var el = C.el;
   var $ = function (id) { return document.getElementById(id); };
-  var qEl = $("q"), docEl = $("doc"), secEl = $("sec"), list = $("list"), detail = $("detail"), statusEl = $("status");
-  var RECENT_KEY = "youju.console.recent", MAX_RECENT = 8, TOP_K = 10, DEBOUNCE = 250;
-  var st = { data: null, sel: -1, key: "", ctl: null, timer: 0, sections: {}, opened: null };
+  var qEl = $("q"), docEl = $("doc"), typeEl = $("type"), yearEl = $("year"), secEl = $("sec");
+  var list = $("list"), detail = $("detail"), statusEl = $("status"), panel = $("docs"), panelBtn = $("docs-btn");
+  var RECENT_KEY = "youju.console.recent", MAX_RECENT = 8, TOP_K = 10, DEBOUNCE = 250, POLL = 500;
+  var UPLOADS = "uploads/"; // where the service stores uploaded files (YOUJU_UPLOAD_DIR, relative to the corpus)
+  var st = { data: null, sel: -1, key: "", ctl: null, timer: 0, sections: {}, opened: null, docs: [], byId: {} };
 
   function status(text, err) {
     statusEl.textContent = text;
@@ -22,8 +25,8 @@
     toastTimer = setTimeout(function () { t.classList.remove("on"); }, 1800);
   }
 
-  function api(path, body, signal) {
-    return C.request(path, body, signal);
+  function api(path, body, signal, method) {
+    return C.request(path, body, signal, undefined, method);
   }
   var ERRORS = {
     net: "无法连接检索服务，请检查网络。",
@@ -42,13 +45,23 @@
   function marked(node, text, highlights) {
     return C.appendSegments(node, C.segments(text, highlights));
   }
+  // section › section 第3页 (paged documents; 第3–4页, 第5页（页码3）) or 第N段; a first heading that repeats the
+  // title (as a PDF's often does) is left out.
   function where(c) {
-    var sec = (c.section || []).join(" › ");
-    return (sec ? sec + " " : "") + "第" + c.paragraph + "段";
+    var sec = (c.section || []).filter(function (x, i) { return i || x !== c.title; }).join(" › ");
+    return (sec ? sec + " " : "") + (C.pageText(c) || "第" + c.paragraph + "段");
+  }
+  // What a reader must know about the source: OCR'd text, a newer edition (with its title when known).
+  function notes(c) {
+    var n = [], newer = c.superseded_by && st.byId[c.superseded_by];
+    if (c.ocr) n.push("扫描件识别文字，请以原件为准");
+    if (c.superseded_by) n.push("该文件已有更新版本" + (newer ? "《" + newer.title + "》" : ""));
+    return n;
   }
   function copyText(r) {
-    var c = r.citation;
-    return "「" + r.text + "」\n——《" + c.title + "》 " + where(c) + "（字符 " + c.start + "–" + c.end + "）";
+    var c = r.citation, n = notes(c);
+    return "「" + r.text + "」\n——《" + c.title + "》 " + where(c) + "（字符 " + c.start + "–" + c.end + "）" +
+      (n.length ? "\n注：" + n.join("；") + "。" : "");
   }
 
   // --------------------------------------------------------------------------------- recent
@@ -96,8 +109,8 @@
   }
   function run(force) {
     clearTimeout(st.timer);
-    var q = qEl.value.trim(), doc = docEl.value, sec = secEl.value.trim();
-    var key = JSON.stringify([q, doc, sec]);
+    var q = qEl.value.trim(), doc = docEl.value, type = typeEl.value, year = yearEl.value, sec = secEl.value.trim();
+    var key = JSON.stringify([q, doc, type, year, sec]);
     if (!force && key === st.key) return Promise.resolve();
     st.key = key;
     if (st.ctl) st.ctl.abort();
@@ -111,6 +124,8 @@
     var ctl = (st.ctl = new AbortController()), t0 = performance.now();
     var body = { query: q, top_k: TOP_K };
     if (doc) body.document_id = doc;
+    if (type) body.doc_type = type;
+    if (year) body.year = parseInt(year, 10);
     if (sec) body.section = sec;
     status("检索中…");
     return api("/api/v1/search", body, ctl.signal).then(function (d) {
@@ -120,7 +135,7 @@
       statusEl.dataset.q = q;
       var n = d.results.length;
       status(n ? n + " 条结果 · 置信度 " + d.confidence.toFixed(2) + (d.answered ? "" : "（低）") +
-        " · " + Math.round(performance.now() - t0) + " ms" : "没有找到相关段落（可调整文件或章节筛选）。");
+        " · " + Math.round(performance.now() - t0) + " ms" : "没有找到相关段落（可调整文件、类型、年份或章节筛选）。");
     }, function (e) {
       if (e.name === "AbortError" || ctl !== st.ctl) return;
       st.ctl = null;
@@ -146,9 +161,12 @@
       var h = el("div", "rh");
       h.appendChild(el("span", "rk", String(i + 1)));
       h.appendChild(el("span", "sc", r.score.toFixed(2)));
+      h.appendChild(el("span", "dt", "《" + c.title + "》"));
       var ci = el("span", "ci", where(c));
       ci.title = "《" + c.title + "》 " + where(c);
       h.appendChild(ci);
+      if (c.ocr) h.appendChild(badge("扫描件", "扫描件识别文字，请以原件为准"));
+      if (c.superseded_by) h.appendChild(badge("有新版", notes({ superseded_by: c.superseded_by })[0]));
       if (low) h.appendChild(el("span", "low", "低置信"));
       var cp = el("button", "cp", "复制");
       cp.type = "button";
@@ -176,6 +194,12 @@
       o.value = s;
       dl.appendChild(o);
     });
+  }
+  function badge(text, full) {
+    var b = el("span", "bdg", text);
+    b.title = full;
+    b.appendChild(el("span", "sr", "：" + full));
+    return b;
   }
   function select(i) {
     var rows = list.children;
@@ -224,6 +248,7 @@
     var c = r.citation, frag = document.createDocumentFragment(), head = el("div", "dh");
     head.appendChild(el("h2", "", "《" + c.title + "》"));
     head.appendChild(el("p", "path", where(c) + "（字符 " + c.start + "–" + c.end + "）"));
+    notes(c).forEach(function (n) { head.appendChild(el("p", "note", n)); });
     var acts = el("div", "acts"), b = el("button", "", "复制原文＋出处（c）");
     b.type = "button";
     b.addEventListener("click", copy);
@@ -272,11 +297,260 @@
     else fallback();
   }
 
+  // ------------------------------------------------------------------ documents and filters
+  function yearOf(doc) {
+    var y = String((doc.metadata || {}).year || "").slice(0, 4);
+    return /^\d{4}$/.test(y) ? y : "";
+  }
+  // A select's options after its first ("全部…"): [[value, label], ...]; the choice is kept if still there.
+  function fill(sel, items) {
+    var keep = sel.value;
+    while (sel.options.length > 1) sel.remove(1);
+    items.forEach(function (x) {
+      var o = el("option", "", x[1]);
+      o.value = x[0];
+      sel.appendChild(o);
+    });
+    sel.value = items.some(function (x) { return x[0] === keep; }) ? keep : "";
+  }
+  function loadDocs() {
+    return api("/api/v1/documents").then(function (d) {
+      var docs = d.documents || [], types = {}, years = {};
+      st.docs = docs;
+      st.byId = {};
+      docs.forEach(function (doc) {
+        st.byId[doc.document_id] = doc;
+        var t = (doc.metadata || {}).doc_type, y = yearOf(doc);
+        if (t) types[t] = 1;
+        if (y) years[y] = 1;
+      });
+      fill(docEl, docs.map(function (doc) { return [doc.document_id, doc.title]; }));
+      fill(typeEl, Object.keys(types).sort(function (a, b) { return a.localeCompare(b, "zh"); })
+        .map(function (t) { return [t, t]; }));
+      fill(yearEl, Object.keys(years).sort().reverse().map(function (y) { return [y, y + "年"]; }));
+      drawDocs();
+    });
+  }
+  function loadStatus() {
+    return api("/api/v1/staff/status").then(function (s) {
+      $("idx").textContent = s.index ? " · 索引：" + s.index.documents + " 份文件，" + s.index.passages + " 段" : "";
+    }, function () { /* optional */ });
+  }
+  function cells(tr, values) {
+    values.forEach(function (v) { tr.appendChild(v instanceof Node ? v : el("td", "", v == null ? "" : String(v))); });
+    return tr;
+  }
+  function drawDocs() {
+    var body = $("doc-table").tBodies[0];
+    body.replaceChildren();
+    $("docs-n").textContent = "（" + st.docs.length + " 份）";
+    st.docs.forEach(function (doc) {
+      var m = doc.metadata || {}, newer = m.superseded_by && st.byId[m.superseded_by];
+      var title = el("td"), status = el("td"), act = el("td", "act");
+      title.appendChild(el("span", "", doc.title));
+      title.appendChild(el("span", "sub", doc.path));
+      status.textContent = m.status === "superseded" ? "已有更新版本" + (newer ? "《" + newer.title + "》" : "") : "现行";
+      if (doc.path.indexOf(UPLOADS) === 0) act.appendChild(deleteButton(doc));
+      var tr = cells(el("tr"), [title, doc.format, doc.pages || "—", yearOf(doc) || "—", m.doc_type || "—", status,
+        doc.passages, act]);
+      if (m.status === "superseded") tr.className = "old";
+      body.appendChild(tr);
+    });
+  }
+  var STATUS = { read: "已读取", reused: "沿用（文件未变）", skipped: "已跳过" };
+  function loadBuild() {
+    return api("/api/v1/staff/build").then(function (b) {
+      var i = b.index || {}, files = b.files || [], body = $("build-table").tBodies[0];
+      var skipped = files.filter(function (f) { return f.status === "skipped"; }).length;
+      $("build-n").textContent = "（版本 " + i.build_id + "，" + when(i.built_at) + "；" + files.length + " 个文件" +
+        (skipped ? "，跳过 " + skipped + " 个" : "") + "）";
+      body.replaceChildren();
+      files.forEach(function (f) {
+        var notes = el("td", "nts");
+        if (f.error) notes.appendChild(el("p", "why", "跳过原因：" + f.error));
+        (f.warnings || []).forEach(function (w) { notes.appendChild(el("p", "", "警告：" + w)); });
+        var tr = cells(el("tr"), [f.path, STATUS[f.status] || f.status, f.format || "—", f.pages || "—",
+          f.ocr_pages || "—", f.passages, f.status === "read" ? f.seconds.toFixed(1) + " 秒" : "—", notes]);
+        tr.className = f.status;
+        body.appendChild(tr);
+      });
+    }, function (e) {
+      $("build-n").textContent = "";
+      $("build-table").tBodies[0].replaceChildren(cells(el("tr"), [el("td", "why", "无法读取建索引报告：" + errText(e))]));
+    });
+  }
+  function when(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? String(iso || "") : d.toLocaleString("zh-CN", { hour12: false });
+  }
+  // Everything that depends on the live index, after a build went live.
+  function refresh() {
+    st.sections = {};
+    return Promise.all([loadDocs().catch(function () {}), loadBuild(), loadStatus()]).then(function () {
+      st.key = "";
+      return run(false);
+    });
+  }
+
+  function openPanel(open, focus) {
+    panel.hidden = !open;
+    $("main").hidden = open;
+    panelBtn.setAttribute("aria-expanded", String(open));
+    if (open) {
+      loadDocs().catch(function (e) { outcome("err", "无法读取文件列表：" + errText(e)); });
+      loadBuild();
+      if (focus !== false) $("docs-h").focus();
+    } else if (focus !== false) qEl.focus();
+  }
+  panelBtn.addEventListener("click", function () { openPanel(panel.hidden); });
+  $("docs-close").addEventListener("click", function () { openPanel(false); });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && !e.defaultPrevented) {
+      e.preventDefault();
+      openPanel(false);
+    }
+  });
+
+  // ------------------------------------------------------------------------ upload, removal
+  var UP_CODES = {
+    bad_file_name: "文件名不可用：请改用普通文件名（不含目录和特殊字符，不以“.”开头）。",
+    empty_file: "文件是空的。",
+    uploads_disabled: "服务器没有设置坐席密钥，不能上传文件。",
+    body_too_large: "文件太大，超过了上传上限。",
+    too_many_pages: "PDF 页数超过了上限。",
+    unsupported_format: "不支持这种文件格式。可上传 PDF、Word（.docx、.doc）、网页（.html）和文本（.txt、.md）。",
+    wrong_content: "文件内容与扩展名不符（例如扩展名是 .pdf，内容却是网页），已拒绝。",
+    zip_bomb: "Word 文件的压缩结构异常（疑似压缩炸弹），已拒绝。",
+    unreadable_document: "文件无法打开（可能已加密或已损坏）。",
+    document_not_found: "找不到这个上传的文件，可能已被删除。",
+    not_found: "找不到这个任务，可能服务已重启。",
+    busy: "等待中的建索引任务太多，请稍后再试。"
+  };
+  function upErr(e) {
+    var by = function (other) { return function (code) { return UP_CODES[code] || other(code); }; };
+    return C.errText(e, {
+      net: ERRORS.net, wait: ERRORS.wait, auth: ERRORS.auth,
+      long: by(function () { return UP_CODES.body_too_large; }),
+      bad: by(function (code) { return "文件没有通过检查（" + code + "）。"; }),
+      busy: by(function () { return "服务繁忙或正在加载索引，请稍后再试。"; }),
+      err: by(function (code) { return "操作失败（" + code + "），请稍后再试。"; })
+    });
+  }
+  // The outcome area of the panel: kind ok|err|busy, a headline, and optional detail lines.
+  function outcome(kind, head, details) {
+    var out = $("up-out");
+    out.className = "up-out " + kind;
+    out.replaceChildren(el("p", "oh", head));
+    (details || []).forEach(function (d) { if (d) out.appendChild(el("p", "od", d)); });
+  }
+  // Poll a build job until it is done or failed; progress(job) while it runs.
+  function follow(job, progress) {
+    return new Promise(function (resolve, reject) {
+      var fails = 0;
+      (function step(j) {
+        if (j.status === "done" || j.status === "failed") return resolve(j);
+        progress(j);
+        setTimeout(function () {
+          api("/api/v1/staff/jobs/" + encodeURIComponent(j.id)).then(function (n) {
+            fails = 0;
+            step(n);
+          }, function (e) {
+            if (e.status === 404 || ++fails >= 5) reject(e);
+            else step(j);
+          });
+        }, POLL);
+      })(job);
+    });
+  }
+  function running(what, t0) {
+    return function (j) {
+      outcome("busy", what + (j.status === "queued" ? "：排队等待建索引…" : "：正在建索引…") +
+        "（" + Math.round((Date.now() - t0) / 1000) + " 秒）");
+    };
+  }
+  function fileReport(r) {
+    if (!r) return [];
+    var doc = r.document_id && st.byId[r.document_id], bits = [r.format || "", r.passages + " 段"];
+    if (r.pages) bits.push(r.pages + " 页");
+    if (r.ocr_pages) bits.push(r.ocr_pages + " 页为扫描件（OCR 识别，请核对原件）");
+    bits.push("用时 " + (r.seconds || 0).toFixed(1) + " 秒");
+    return [(doc ? "《" + doc.title + "》 " : "") + bits.filter(Boolean).join("，")]
+      .concat((r.warnings || []).map(function (w) { return "警告：" + w; }));
+  }
+  $("up").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var f = $("file").files[0], btn = $("up-btn"), t0 = Date.now();
+    if (!f) {
+      outcome("err", "请先选择要上传的文件。");
+      $("file").focus();
+      return;
+    }
+    btn.disabled = true;
+    outcome("busy", "正在上传 " + f.name + "…");
+    api("/api/v1/staff/documents/" + encodeURIComponent(f.name), f, undefined, "PUT").then(function (job) {
+      return follow(job, running(f.name, t0)).then(function (j) {
+        if (j.status === "failed") {
+          outcome("err", f.name + " 未能收录，已撤回（原有文件不受影响）。", ["原因：" + (j.message || "未知")]);
+          return loadBuild();
+        }
+        return refresh().then(function () {
+          outcome("ok", f.name + " 已收录，现在可以检索。", fileReport(j.report));
+          toast(f.name + " 已收录");
+          $("file").value = "";
+        });
+      }, function (err) {
+        outcome("err", "无法查询建索引进度：" + upErr(err));
+      });
+    }, function (err) {
+      outcome("err", f.name + " 未能上传：" + upErr(err), [err.message && err.status ? "服务器说明：" + err.message : ""]);
+    }).then(function () { btn.disabled = false; });
+  });
+
+  function deleteButton(doc) {
+    var name = doc.path.slice(UPLOADS.length), b = el("button", "del", "删除");
+    b.type = "button";
+    b.setAttribute("aria-label", "删除《" + doc.title + "》");
+    b.addEventListener("click", function () {
+      var cell = b.parentNode, yes = el("button", "del yes", "确认删除"), no = el("button", "del", "取消");
+      yes.type = no.type = "button";
+      yes.setAttribute("aria-label", "确认删除《" + doc.title + "》");
+      cell.replaceChildren(el("span", "ask", "确定删除？"), yes, no);
+      no.addEventListener("click", function () {
+        cell.replaceChildren(b);
+        b.focus();
+      });
+      yes.addEventListener("click", function () { remove(doc, name, cell); });
+      no.focus();
+    });
+    return b;
+  }
+  function remove(doc, name, cell) {
+    var t0 = Date.now(), label = "《" + doc.title + "》";
+    cell.replaceChildren(el("span", "ask", "删除中…"));
+    outcome("busy", "正在删除" + label + "…");
+    api("/api/v1/staff/documents/" + encodeURIComponent(name), null, undefined, "DELETE").then(function (job) {
+      return follow(job, running("删除" + label, t0)).then(function (j) {
+        if (j.status === "failed") outcome("err", label + "未能删除。", ["原因：" + (j.message || "未知")]);
+        else {
+          outcome("ok", label + "已删除，不再出现在检索结果中。");
+          toast(label + "已删除");
+        }
+        return refresh();
+      });
+    }).catch(function (err) {
+      outcome("err", label + "未能删除：" + upErr(err));
+      drawDocs();
+    }).then(function () { $("docs-h").focus(); });
+  }
+
   // ------------------------------------------------------------------------------ keyboard
   function typing(t) {
     return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable);
   }
-  qEl.addEventListener("input", schedule);
+  qEl.addEventListener("input", function () {
+    if (!panel.hidden) openPanel(false, false); // typing a question brings the results back
+    schedule();
+  });
   qEl.addEventListener("keydown", function (e) {
     if (e.isComposing) return; // IME candidate selection uses these keys
     if (e.key === "ArrowDown" && list.children.length) {
@@ -294,7 +568,7 @@
     }
   });
   $("f").addEventListener("submit", function (e) { e.preventDefault(); });
-  docEl.addEventListener("change", function () { run(false); });
+  [docEl, typeEl, yearEl].forEach(function (s) { s.addEventListener("change", function () { run(false); }); });
   secEl.addEventListener("input", schedule);
   secEl.addEventListener("keydown", function (e) {
     if (e.key === "Enter") {
@@ -331,24 +605,19 @@
       e.preventDefault();
       qEl.focus();
       qEl.select();
-    } else if ((e.key === "c" || e.key === "C") && e.target !== list && current()) {
+    } else if ((e.key === "c" || e.key === "C") && e.target !== list && panel.hidden && current()) {
       e.preventDefault();
       copy();
+    } else if (e.key === "d" || e.key === "D") {
+      e.preventDefault();
+      openPanel(panel.hidden);
     }
   });
 
   // ---------------------------------------------------------------------------------- start
   drawRecent();
-  api("/api/v1/documents").then(function (d) {
-    (d.documents || []).forEach(function (doc) {
-      var o = el("option", "", doc.title);
-      o.value = doc.document_id;
-      docEl.appendChild(o);
-    });
-  }, function () { /* the filter stays at 全部文件 */ });
-  api("/api/v1/staff/status").then(function (s) {
-    if (s.index) $("keys").appendChild(el("span", "", " · 索引：" + s.index.documents + " 份文件，" + s.index.passages + " 段"));
-  }, function () { /* optional */ });
+  loadDocs().catch(function () { /* the filters stay at 全部… */ });
+  loadStatus();
   qEl.focus();
   if (qEl.value.trim()) run(false);
 })(youjuCommon);

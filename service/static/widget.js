@@ -1,7 +1,10 @@
 /*! 有据 youju widget: answers questions about a report with cited passages of its own text, never
  * generated text. Embed: <script src="https://HOST/widget.js" async></script>
  * Options (data-*): api (base URL, default this script's origin), lang (zh|en), question (prefilled),
- * open (true: open at load), title. URL ?youju_q=... opens and asks. JS: window.youju.open(q?), .close().
+ * open (true: open at load), title, suggestions ("问题一|问题二": suggested questions).
+ * Bind it to documents (data-*, sent as search filters; all given must hold): documents="id1,id2" (any of
+ * these ids), document="id", type="预算" (document type), year="2024", issuer="万里街道" (issuer or region).
+ * URL ?youju_q=... opens and asks. JS: window.youju.open(q?), .close().
  * Any element with data-youju-question="..." opens the widget with that question when clicked.
  * The server puts common.js (C: helpers shared with the console) and this file in one function. */
 (function (C) {
@@ -14,10 +17,11 @@
   var T = {
     zh: {
       launch: "问问报告", launchL: "打开有据：用报告原文回答您的问题", title: "有据 · 问问这份报告",
-      intro: "我只摘录报告原文来回答，并注明出处。可以试试：", ph: "输入您的问题", qL: "您的问题",
+      intro: "我只摘录报告原文来回答，并注明出处。", tryQ: "可以试试：", ph: "输入您的问题", qL: "您的问题",
       send: "发送", close: "关闭", scriptL: "字形", langB: "EN", langL: "Switch to English",
       you: "您问：", load: "正在报告中查找…", found: function (n) { return "找到 " + n + " 处报告原文："; },
       para: function (n) { return "第" + n + "段"; }, more: "查看整段", less: "收起整段",
+      ocr: "扫描件识别文字，请以原件为准", old: "该文件已有更新版本",
       yes: "有帮助", no: "没帮助", thanks: "谢谢您的反馈", fbL: "这条出处对您有帮助吗？",
       none: "这份报告没有回答这个问题。", hot1: "如需帮助，请拨打 ", hot2: " 市民服务热线。",
       wait: function (s) { return "提问太频繁了，请等 " + s + " 秒后再试。"; },
@@ -27,11 +31,13 @@
     },
     en: {
       launch: "Ask the report", launchL: "Open youju: answers quoted from the report", title: "youju · Ask this report",
-      intro: "I answer only with quoted passages of the report, with their source. Try:", ph: "Type your question",
+      intro: "I answer only with quoted passages of the report, with their source.", tryQ: " Try:",
+      ph: "Type your question",
       qL: "Your question", send: "Send", close: "Close", scriptL: "Script", langB: "中文", langL: "切换到中文",
       you: "You asked: ", load: "Searching the report…",
       found: function (n) { return n + " passage" + (n > 1 ? "s" : "") + " from the report:"; },
       para: function (n) { return "paragraph " + n; }, more: "Show whole paragraph", less: "Hide paragraph",
+      ocr: "Read from a scan: check the original", old: "A newer edition of this document exists",
       yes: "Helpful", no: "Not helpful", thanks: "Thank you for your feedback", fbL: "Was this passage helpful?",
       none: "This report does not answer that question.", hot1: "For help, call the ", hot2: " citizen hotline.",
       wait: function (s) { return "Too many questions at once. Please wait " + s + " seconds and try again."; },
@@ -41,7 +47,17 @@
       foot: "Answers are quoted from the report, never generated."
     }
   };
-  var SUGGEST = ["怀柔森林覆盖率多少", "12345热线满意率怎么样", "精简了多少个议事协调机构", "2025年有哪些安排"];
+  // The search filters the script tag binds the widget to.
+  var F = {}, yr = parseInt(D.year, 10);
+  var ids = (D.documents || "").split(/[,，]/).map(function (x) { return x.trim(); }).filter(Boolean);
+  if (ids.length) F.document_ids = ids;
+  if (D.document) F.document_id = D.document.trim();
+  if (D.type) F.doc_type = D.type.trim();
+  if (D.issuer) F.issuer = D.issuer.trim();
+  if (yr >= 1900 && yr <= 2100) F.year = yr;
+  // Suggested questions: the shipped report's, unless the tag gives its own or binds other documents.
+  var SUGGEST = D.suggestions != null ? D.suggestions.split("|").map(function (x) { return x.trim(); }).filter(Boolean)
+    : Object.keys(F).length ? [] : ["怀柔森林覆盖率多少", "12345热线满意率怎么样", "精简了多少个议事协调机构", "2025年有哪些安排"];
   var nl = (navigator.language || "").toLowerCase();
   var st = {
     lang: D.lang === "en" ? "en" : "zh",
@@ -80,6 +96,7 @@
     "blockquote{margin:0}" +
     "mark{background:#ffe58a;color:#1b1b1b;padding:0 1px;border-radius:2px}" +
     ".ci{font-size:13px;color:#4a4a4a;margin:6px 0 0!important}" +
+    ".pg{white-space:nowrap}.nt{display:inline-block;font-size:13px;line-height:1.4;color:#6b3d00;background:#fff4e5;border:1px solid #f0c27b;border-radius:4px;padding:1px 6px;margin:6px 6px 0 0}" +
     ".ctx{margin-top:8px;padding:8px;background:#f6f6f6;border-radius:4px;font-size:14px;color:#333}" +
     ".ctx b{font-weight:inherit;background:#fff6d6}" +
     ".ac{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;align-items:center}" +
@@ -140,7 +157,7 @@
     lg.setAttribute("aria-label", t("langL"));
     lg.setAttribute("lang", st.lang === "en" ? "zh-CN" : "en");
     $(".x").setAttribute("aria-label", t("close"));
-    $(".it").textContent = t("intro");
+    $(".it").textContent = t("intro") + (SUGGEST.length ? t("tryQ") : "");
     $("label").textContent = t("qL");
     input.placeholder = t("ph");
     sendB.textContent = t("send");
@@ -208,9 +225,16 @@
     fill(para);
     q.appendChild(para);
     box.appendChild(q);
-    var sec = (c.section || []).map(show).join(" › ");
-    box.appendChild(el("p", "ci", "《" + show(c.title || "") + "》" + (sec ? " " + sec : "") + " · " + t("para")(c.paragraph)));
-    box.lastChild.setAttribute("lang", zh);
+    // 《title》 section › section · page (or paragraph); then short notes: OCR'd text, a newer edition.
+    // (A heading that repeats the title, as a PDF's first heading often does, is left out.)
+    var sec = (c.section || []).filter(function (x, i) { return i || x !== c.title; }).map(show).join(" › ");
+    var ci = el("p", "ci");
+    ci.appendChild(el("span", "", "《" + show(c.title || "") + "》" + (sec ? " " + sec : ""))).setAttribute("lang", zh);
+    ci.appendChild(document.createTextNode(" · "));
+    ci.appendChild(el("span", "pg", C.pageText(c, st.lang === "en") || t("para")(c.paragraph)));
+    box.appendChild(ci);
+    if (c.ocr) box.appendChild(el("span", "nt", t("ocr")));
+    if (c.superseded_by) box.appendChild(el("span", "nt", t("old")));
     var ac = el("div", "ac"), key = r.passage_id, ctx = null;
     if (p.before != null && (p.before || p.after)) {
       var open = !!(it.ex && it.ex[key]), tg = el("button", "", t(open ? "less" : "more"));
@@ -313,7 +337,7 @@
     draw(it);
     input.value = "";
     busy(true);
-    call("/api/v1/search", { query: q, top_k: 3 })
+    call("/api/v1/search", Object.assign({ query: q, top_k: 3 }, F))
       .then(function (d) {
         it.d = d;
         var all = [];

@@ -8,6 +8,10 @@ Two servers, started once per session and only when a test asks for them:
   filters, copying, recent queries).
 * ``model_server``: the shipped report indexed with the real model (``model_embedder``), for answers
   that must be right ("77.57%" highlighted, the no-answer message). Tests using it are marked slow.
+* ``docs_server``: several documents (a PDF with pages, two editions of a budget, a text report, a file the
+  build skips; ``write_documents_corpus``) with the hash embedder and a staff key (the console logs in
+  with ``STAFF_LOGIN``). For binding the widget, filters, pages, notes and the documents panel.
+* ``upload_server`` (per test): the same corpus in a fresh directory, for uploads and removals.
 
 Both build and search as the service does (``index.pipeline``: ``build_corpus``, ``searcher_for``).
 Without /usr/bin/chromium or the playwright package the tests are skipped, except under CI=true,
@@ -19,6 +23,8 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +38,9 @@ from tests.service.browser.helpers import (
     browser_settings,
     require_browser,
     running,
+    write_documents_corpus,
 )
+from tests.service.helpers import STAFF_KEY
 
 
 @pytest.fixture(scope="package")
@@ -100,4 +108,34 @@ def model_server(tmp_path_factory: pytest.TempPathFactory, model_embedder: Any) 
     settings = browser_settings(root, REPORT_DIR)
     build_corpus(settings, REPORT_DIR, settings.index_dir, model_embedder)
     with running(settings, lambda s: searcher_for(s, store.load(s.index_dir), model_embedder)) as server:
+        yield server
+
+
+@contextmanager
+def documents_server(root: Path) -> Iterator[LiveServer]:
+    """The multi-document corpus under ``root``, indexed with the hash embedder, served with a staff key."""
+    from index import store
+    from index.pipeline import build_corpus, searcher_for
+
+    corpus = root / "corpus"
+    write_documents_corpus(corpus)
+    settings = browser_settings(root, corpus, staff_key=STAFF_KEY)
+    embedder = HashEmbedder()
+    build_corpus(settings, corpus, settings.index_dir, embedder)
+    with running(settings, lambda s: searcher_for(s, store.load(s.index_dir), embedder)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    require_browser()
+    with documents_server(tmp_path_factory.mktemp("browser-docs")) as server:
+        yield server
+
+
+@pytest.fixture
+def upload_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own: uploads and removals change its corpus and index."""
+    require_browser()
+    with documents_server(tmp_path) as server:
         yield server

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from service.screenshots import CHROMIUM  # one launch recipe for tests and screenshots
+from tests.service.helpers import STAFF_KEY
 
 EXTRA_DOC = """一、总体要求
 坚持以人民为中心，推进政务公开标准化规范化建设，年内完成政务公开专区升级改造。
@@ -26,6 +28,45 @@ EXTRA_DOC = """一、总体要求
 （二）完善便民热线。优化热线知识库，市民来电一次办结率力争达到90%。
 """
 EXTRA_META = {"title": "怀柔区2025年政务公开工作要点（测试文件）", "issuer": "测试", "year": 2025}
+
+# The multi-document corpus of ``docs_server``: a text-layer PDF (results with pages), two editions of one
+# budget series (2023 superseded by 2024; the 2024 one written in Traditional script), a text report of
+# another type and issuer, and a file the build skips.
+GOLD_DIR = Path(__file__).resolve().parents[3] / "eval" / "gold" / "documents"
+PDF_ID = "qinghe-2024-gov-info-disclosure-report"
+HOTLINE_ID = "qinghe-12345-hotline-2024-annual-data"
+BUDGET_2023_ID = "wanli-2023-budget"
+BUDGET_2024_ID = "wanli-2024-budget"
+BROKEN_FILE = "broken-scan.pdf"
+BUDGETS = {
+    BUDGET_2023_ID: (
+        {"title": "万里街道2023年部门预算（测试文件）", "issuer": "万里街道办事处", "year": 2023, "doc_type": "预算"},
+        "一、部门主要职能\n万里街道办事处负责辖区社区建设、公共服务和城市管理等工作（测试文件，数据为虚构）。\n"
+        "二、收支预算总体情况\n2023年收入预算总额8,000万元，支出预算总额8,000万元，其中社区服务支出2,100万元。\n"
+        "三、“三公”经费预算\n2023年“三公”经费预算45万元，其中公务接待费5万元，公务用车运行维护费40万元。\n",
+    ),
+    BUDGET_2024_ID: (
+        {"title": "萬里街道2024年部門預算（測試用）", "issuer": "萬里街道辦事處", "year": 2024, "doc_type": "预算"},
+        "一、部門主要職能\n萬里街道辦事處負責轄區社區建設、公共服務和城市管理等工作（測試文件，數據為虛構）。\n"
+        "二、收支預算總體情況\n2024年收入預算總額8,600萬元，支出預算總額8,600萬元，其中社區服務支出2,300萬元。\n"
+        "三、“三公”經費預算\n2024年“三公”經費預算42萬元，其中公務接待費4萬元，公務用車運行維護費38萬元。\n",
+    ),
+}
+
+
+STAFF_LOGIN = {"username": "hotline", "password": STAFF_KEY}  # new_page(http_credentials=STAFF_LOGIN)
+
+
+def write_documents_corpus(corpus: Path) -> None:
+    """The files of the multi-document corpus (see above) in ``corpus``."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    shutil.copy(GOLD_DIR / f"{PDF_ID}.pdf", corpus)
+    for suffix in (".txt", ".meta.json"):
+        shutil.copy(GOLD_DIR / f"{HOTLINE_ID}{suffix}", corpus)
+    for doc_id, (meta, text) in BUDGETS.items():
+        (corpus / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        (corpus / f"{doc_id}.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (corpus / BROKEN_FILE).write_bytes(b"%PDF-1.7\n this is not a PDF document\n")
 
 
 # ------------------------------------------------------------------------------------------- browser

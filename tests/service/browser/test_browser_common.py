@@ -58,7 +58,7 @@ def test_console_loads_common_js_as_its_one_global(fast_server, new_page):
     page.wait_for_function("document.querySelector('#doc').options.length > 1")
     assert page.evaluate(NEW_GLOBALS) == ["youjuCommon"]
     helpers = page.evaluate("Object.keys(youjuCommon).sort()")
-    assert helpers == ["appendSegments", "around", "el", "errText", "request", "segments", "units"]
+    assert helpers == ["appendSegments", "around", "el", "errText", "pageText", "request", "segments", "units"]
     got = page.evaluate(
         """([text, context]) => {
           const C = youjuCommon;
@@ -69,6 +69,11 @@ def test_console_loads_common_js_as_its_one_global(fast_server, new_page):
             around: C.around(context, text, 3),
             missing: C.around(context, text, 4),
             marked: C.appendSegments(C.el('p', 'tx'), C.segments(text, [{start: 1, end: 3}])).innerHTML,
+            pages: [
+              {page: null, page_end: null, printed_page: null}, {page: 3, page_end: 3, printed_page: '3'},
+              {page: 3, page_end: 4, printed_page: '3'}, {page: 5, page_end: 5, printed_page: '3'},
+              {page: 5, page_end: 6, printed_page: 'iii'}, {page: 2, page_end: null, printed_page: null},
+            ].map(c => [C.pageText(c), C.pageText(c, true)]),
             errors: [
               C.errText(new TypeError('Failed to fetch'), texts),
               C.errText(err(429, {retry: 12}), texts), C.errText(err(429, {retry: NaN}), texts),
@@ -84,6 +89,14 @@ def test_console_loads_common_js_as_its_one_global(fast_server, new_page):
     assert got["around"] == {"before": "前文。", "after": "。后文"}
     assert got["missing"] is None
     assert got["marked"] == "𠀀<mark>森林</mark>覆盖率达到77.57%"
+    assert got["pages"] == [
+        ["", ""],
+        ["第3页", "p. 3"],
+        ["第3–4页", "pp. 3–4"],
+        ["第5页（页码3）", "p. 5 (printed 3)"],
+        ["第5–6页（页码iii起）", "pp. 5–6 (printed from iii)"],
+        ["第2页", "p. 2"],
+    ]
     # No `auth` text: falls back to `err`, which gets the error code, else the status.
     assert got["errors"] == ["N", "W12", "W30", "L", "Binvalid_query", "B400", "U", "E401", "Einternal"]
     assert page.js_errors == []
@@ -135,3 +148,32 @@ def test_api_errors_read_the_same_way_in_both(fast_server, new_page):
     console.wait_for_function("document.querySelector('#status').classList.contains('err')")
     assert console.locator("#status").inner_text() == "问题太长，请精简后再试。"
     assert widget(page).locator(".e").count() == 1 and page.js_errors == [] and console.js_errors == []
+
+
+def test_request_sends_files_raw_and_other_verbs(fast_server, new_page):
+    """The console's uploads: a Blob goes as its bytes with its type; PUT and DELETE; errors as for searches."""
+    page = new_page()
+    seen: list[Any] = []
+
+    def answer(route: Any) -> None:
+        seen.append((route.request.method, route.request.headers.get("content-type"), route.request.post_data_buffer))
+        if route.request.method == "DELETE":
+            route.fulfill(status=404, json={"error": {"code": "document_not_found", "message": "no such file"}})
+        else:
+            route.fulfill(status=202, json={"id": "j1", "status": "queued"})
+
+    page.route("**/api/v1/staff/documents/*", answer)
+    page.goto(fast_server.url + "/console")
+    page.wait_for_function("window.youjuCommon !== undefined")
+    got = page.evaluate(
+        """async () => {
+          const C = youjuCommon, blob = new Blob(['一、标题\\n正文'], {type: 'text/plain'});
+          const job = await C.request('/api/v1/staff/documents/' + encodeURIComponent('a b.txt'), blob, null,
+                                      undefined, 'PUT');
+          const err = await C.request('/api/v1/staff/documents/a.txt', null, null, undefined, 'DELETE')
+            .catch(e => [e.status, e.code]);
+          return [job, err];
+        }"""
+    )
+    assert got == [{"id": "j1", "status": "queued"}, [404, "document_not_found"]]
+    assert seen == [("PUT", "text/plain", "一、标题\n正文".encode()), ("DELETE", None, None)]

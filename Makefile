@@ -38,10 +38,11 @@ run: $(VENV)/.installed
 test: lint
 	$(BIN)/python -m pytest -q
 
-# ruff, mypy, and the layers contract (import-linter; contracts in pyproject.toml).
+# ruff (lint and format), mypy (the tests too), and the layers contract (import-linter; contracts in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check index service eval tests
-	$(BIN)/mypy index service eval
+	$(BIN)/ruff format --check index service eval tests
+	$(BIN)/mypy index service eval tests
 	$(BIN)/lint-imports
 
 screenshots: $(VENV)/.installed-test

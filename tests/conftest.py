@@ -7,10 +7,16 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import REPORT_DIR, HashEmbedder
+
+if TYPE_CHECKING:  # for the annotations only: the fixtures import them where they are used
+    from index.config import Settings
+    from index.embed.base import Embedder
+    from index.search import Searcher
 
 
 @pytest.fixture
@@ -39,14 +45,14 @@ def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def model_settings(model_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def model_settings(model_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from index.config import Settings
 
     return Settings(cache_dir=model_cache_dir, index_dir=tmp_path_factory.mktemp("model-index"))
 
 
 @pytest.fixture(scope="session")
-def model_embedder(model_settings):  # type: ignore[no-untyped-def]
+def model_embedder(model_settings: Settings) -> Embedder:
     """The real default model, loaded once per test session (shared with the CLI's own cache)."""
     from index.pipeline import make_embedder
 
@@ -54,7 +60,7 @@ def model_embedder(model_settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def model_searcher(model_settings, model_embedder):  # type: ignore[no-untyped-def]
+def model_searcher(model_settings: Settings, model_embedder: Embedder) -> Searcher:
     """The shipped report indexed with the real model."""
     from index.pipeline import build, open_searcher
 

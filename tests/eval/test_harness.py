@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from index.cli import build_parser
+from index.config import Settings
 
 pytestmark = pytest.mark.slow
 FLOORS = Path(__file__).resolve().parents[2] / "eval" / "floors.json"
 
 
 @pytest.fixture(scope="module")
-def gold_run(model_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+def gold_run(model_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("eval-out")
     argv = ["eval", "--sets", "huairou-gold", "--baselines", "rank_bm25", "--latency-sample", "10", "--out", str(out)]
     args = build_parser().parse_args(argv)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from index.cli import commands, main
+from index.config import Settings
 from tests.helpers import CITATION_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,9 @@ def test_missing_index_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @pytest.mark.slow
-def test_build_ask_json_and_batch(model_settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch):  # type: ignore[no-untyped-def]
+def test_build_ask_json_and_batch(
+    model_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("YOUJU_CACHE_DIR", str(model_settings.cache_dir))
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "docs" / "corpus", corpus)

@@ -70,7 +70,9 @@ def test_unquoted_yaml_dates_in_front_matter_are_kept_as_text(tmp_path: Path) ->
     assert read.skipped == [] and read.documents[0].metadata["date"] == "2024-12-31"
 
 
-def test_unchanged_files_are_reused_and_a_reader_crash_is_reported(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unchanged_files_are_reused_and_a_reader_crash_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "a.txt").write_text("一、总则\n正文。\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("另一份。\n", encoding="utf-8")
     first = read_corpus(tmp_path)

@@ -15,55 +15,57 @@ def norm() -> Normalizer:
     ("mainland", "taiwan"),
     [("质量", "品質"), ("信息", "資訊"), ("程序", "程式"), ("水平", "水準"), ("高质量发展", "高品質發展")],
 )
-def test_taiwan_and_mainland_wording_meet(norm, mainland, taiwan):
+def test_taiwan_and_mainland_wording_meet(norm: Normalizer, mainland: str, taiwan: str) -> None:
     assert norm(mainland) == norm(taiwan)
 
 
-def test_report_phrases_meet_mainland_questions(norm):
+def test_report_phrases_meet_mainland_questions(norm: Normalizer) -> None:
     tok = JiebaTokenizer()
     corpus = tok(norm("嚴格落實重大行政決策程式,提升行政執法品質"))
     query = tok(norm("重大行政决策程序 执法质量"))
     assert {"程序", "质量", "执法"} <= set(corpus) & set(query)
 
 
-def test_simplified_text_is_not_rewritten_by_taiwan_phrase_table(norm):
+def test_simplified_text_is_not_rewritten_by_taiwan_phrase_table(norm: Normalizer) -> None:
     # tw2sp alone would turn 程序 into 进程, 建立 into 创建 and 么 into 幺.
     assert norm("建立重大行政决策程序怎么样") == "建立重大行政决策程序怎么样"
 
 
-def test_full_width_and_case_are_folded(norm):
+def test_full_width_and_case_are_folded(norm: Normalizer) -> None:
     assert norm("１２３４５熱線 ＡＢＣ") == "12345热线 abc"
     assert norm("森林覆蓋率７７．５７％") == "森林覆盖率77.57%"
 
 
-def test_invisible_characters_and_spaces(norm):
+def test_invisible_characters_and_spaces(norm: Normalizer) -> None:
     assert norm("信息\u200b公开\u3000\u3000申请\n") == "信息公开 申请"
 
 
-def test_script_detection():
+def test_script_detection() -> None:
     assert is_traditional("懷柔區")
     assert not is_traditional("怀柔区")
     assert not is_traditional("12345 hotline")
 
 
-def test_injected_converter_is_used():
+def test_injected_converter_is_used() -> None:
     n = Normalizer(converter=lambda s: s.replace("甲", "乙"), terms={})
     assert n("甲Ａ") == "乙a"
     assert n.name == "nfkc+custom"
 
 
-def test_display_conversions_keep_meaning():
+def test_display_conversions_keep_meaning() -> None:
     assert to_simplified("懷柔區森林覆蓋率") == "怀柔区森林覆盖率"
     assert to_traditional("信息公开") == "信息公開"
 
 
 def test_display_conversion_changes_characters_never_words() -> None:
     # The 简体 view of a Taiwan-worded report keeps its words: 品質 becomes 品质, not 质量.
-    assert to_simplified("提升行政執法品質，完善資訊公開程式，測試文件") == "提升行政执法品质，完善资讯公开程式，测试文件"
+    assert to_simplified("提升行政執法品質，完善資訊公開程式，測試文件") == (
+        "提升行政执法品质，完善资讯公开程式，测试文件"
+    )
     assert to_traditional("提升执法质量，信息公开程序") == "提升執法質量，信息公開程序"
 
 
-def testopencc_converter_converters_are_built_once_per_config(norm):
+def testopencc_converter_converters_are_built_once_per_config(norm: Normalizer) -> None:
     from index.normalize import opencc_converter
 
     norm("懷柔區")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from index import store
+from index.records import Answer
 from index.search import Searcher
 from service.app import create_app
 from service.errors import ConfigError
@@ -121,11 +124,11 @@ def test_body_too_large_by_header_and_by_stream(client: httpx.Client) -> None:
         "body_too_large",
     )
 
-    def chunks() -> object:  # no Content-Length: chunked transfer, counted as it arrives
+    def chunks() -> Iterator[bytes]:  # no Content-Length: chunked transfer, counted as it arrives
         for _ in range(40):
             yield b" " * 1024
 
-    r = client.post("/api/v1/search", content=chunks(), headers={"Content-Type": "application/json"})  # type: ignore[arg-type]
+    r = client.post("/api/v1/search", content=chunks(), headers={"Content-Type": "application/json"})
     assert "content-length" not in r.request.headers
     assert_error(r, 413, "body_too_large")
     # Just under the limit is fine.
@@ -134,10 +137,10 @@ def test_body_too_large_by_header_and_by_stream(client: httpx.Client) -> None:
 
 
 class BrokenSearcher(Searcher):
-    def search(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+    def search(self, *args: Any, **kwargs: Any) -> Answer:
         if args and args[0] == "boom":
             raise RuntimeError("unexpected failure")
-        return super().search(*args, **kwargs)  # type: ignore[arg-type]
+        return super().search(*args, **kwargs)
 
 
 def test_unexpected_errors_are_500_in_the_error_shape(serve: ServeFn) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from index import store
 from index.config import Settings
+from index.embed.base import Embedder
 from index.pipeline import build_corpus, searcher_for
 from index.search import Searcher
 from tests.helpers import REPORT_DIR
@@ -18,7 +18,7 @@ from tests.service.helpers import ServeFn
 
 @pytest.mark.slow
 def test_forest_coverage_question_is_answered_with_a_highlighted_figure(
-    serve: ServeFn, tmp_path: Path, model_embedder: Any
+    serve: ServeFn, tmp_path: Path, model_embedder: Embedder
 ) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(REPORT_DIR, corpus)

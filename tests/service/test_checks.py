@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from index.config import Settings
@@ -12,8 +14,9 @@ from service.errors import ConfigError
 @pytest.mark.parametrize("weak", ["changeme", "admin", "", "   ", "short-but-ok", "aaaaaaaaaaaaaaaaaaaa", "Password"])
 @pytest.mark.parametrize("field", ["admin_key", "staff_key", "client_hash_secret"])
 def test_weak_secrets_are_refused(field: str, weak: str) -> None:
+    weak_secret: dict[str, Any] = {field: weak}  # a field chosen by name: Settings' keywords differ in type
     with pytest.raises(ConfigError, match=f"YOUJU_{field.upper()}"):
-        check_settings(Settings(**{field: weak}))
+        check_settings(Settings(**weak_secret))
 
 
 @pytest.mark.parametrize("origin", ["*", "https://ok.example.gov.cn/", "ftp://x.y", "https://x.y/path", "x.y"])

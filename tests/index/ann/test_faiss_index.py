@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from index import ann
 
 
-def _unit(n: int, dim: int, seed: int) -> np.ndarray:
+def _unit(n: int, dim: int, seed: int) -> npt.NDArray[np.float32]:
     v = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    return np.asarray(v / np.linalg.norm(v, axis=1, keepdims=True), dtype=np.float32)
 
 
 def test_flat_is_exact_inner_product() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from index.backends import backend_class
 from index.backends.embedded import EmbeddedBackend
@@ -13,9 +14,9 @@ from index.backends.embedded import EmbeddedBackend
 TOKENS = [["森林", "覆盖率"], ["热线", "满意率"], ["森林", "防火"], ["执法"], ["复议", "案件"]]
 
 
-def _vectors(n: int, dim: int = 8, seed: int = 3) -> np.ndarray:
+def _vectors(n: int, dim: int = 8, seed: int = 3) -> npt.NDArray[np.float32]:
     v = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    return np.asarray(v / np.linalg.norm(v, axis=1, keepdims=True), dtype=np.float32)
 
 
 def test_candidates_union_both_sides_with_exact_scores(tmp_path: Path) -> None:

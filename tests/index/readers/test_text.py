@@ -51,8 +51,9 @@ def test_unreadable_text_files_are_document_errors(tmp_path: Path, data: bytes, 
 
 
 def test_reader_is_chosen_by_file_name() -> None:
-    assert reader_for(Path("A.TXT")).name == "txt"  # type: ignore[union-attr]
-    assert reader_for(Path("notes.md")).name == "md"  # type: ignore[union-attr]
+    txt, md = reader_for(Path("A.TXT")), reader_for(Path("notes.md"))
+    assert txt is not None and txt.name == "txt"
+    assert md is not None and md.name == "md"
     assert reader_for(Path("a.meta.json")) is None
     assert reader_for(Path("photo.png")) is None
 

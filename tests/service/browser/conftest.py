@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -35,6 +35,7 @@ from tests.service.browser.helpers import (
     EXTRA_DOC,
     EXTRA_META,
     LiveServer,
+    NewPage,
     browser_settings,
     require_browser,
     running,
@@ -42,9 +43,15 @@ from tests.service.browser.helpers import (
 )
 from tests.service.helpers import STAFF_KEY
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
+
+    from index.embed.base import Embedder
+    from tests.service.browser.helpers import WatchedPage
+
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     """Chromium, for the tests of this folder. Package scope: Playwright's sync API keeps an event loop
     running in the main thread, so it must stop before other tests that run one (``anyio.run``)."""
     require_browser()
@@ -59,16 +66,16 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+def new_page(browser: Browser) -> Iterator[NewPage]:
     """``new_page(width=1280, height=800, **context_options)``: a page in a fresh context (own storage)."""
-    contexts: list[Any] = []
+    contexts: list[BrowserContext] = []
 
-    def make(width: int = 1280, height: int = 800, **options: Any) -> Any:
+    def make(width: int = 1280, height: int = 800, **options: Any) -> WatchedPage:
         options.setdefault("locale", "zh-CN")
         ctx = browser.new_context(viewport={"width": width, "height": height}, **options)
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)
-        page = ctx.new_page()
+        page = cast("WatchedPage", ctx.new_page())  # the same object, given the attribute set next
         page.js_errors = []
         page.on("pageerror", lambda e: page.js_errors.append(str(e)))
         return page
@@ -99,7 +106,7 @@ def fast_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def model_server(tmp_path_factory: pytest.TempPathFactory, model_embedder: Any) -> Iterator[LiveServer]:
+def model_server(tmp_path_factory: pytest.TempPathFactory, model_embedder: Embedder) -> Iterator[LiveServer]:
     require_browser()
     from index import store
     from index.pipeline import build_corpus, searcher_for

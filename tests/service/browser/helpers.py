@@ -14,12 +14,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from service.screenshots import CHROMIUM  # one launch recipe for tests and screenshots
 from tests.service.helpers import STAFF_KEY
+
+if TYPE_CHECKING:  # playwright is optional at run time (the tests skip without it)
+    from playwright.sync_api import Locator, Page
+
+    class WatchedPage(Page):
+        """A page as ``new_page`` makes it: a Playwright ``Page`` that also keeps the JavaScript errors it
+        raised (``pageerror``) in ``js_errors``. Only a type: at run time it is the ``Page`` itself."""
+
+        js_errors: list[str]
+
 
 EXTRA_DOC = """一、总体要求
 坚持以人民为中心，推进政务公开标准化规范化建设，年内完成政务公开专区升级改造。
@@ -94,6 +104,12 @@ def require_browser() -> None:
     pytest.skip(why)
 
 
+class NewPage(Protocol):
+    """The ``new_page`` fixture: a page in a fresh browser context; ``options`` go to ``new_context``."""
+
+    def __call__(self, width: int = 1280, height: int = 800, **options: Any) -> WatchedPage: ...
+
+
 # ------------------------------------------------------------------------------------------- servers
 
 
@@ -166,12 +182,12 @@ def running(settings: Any, factory: Callable[[Any], Any]) -> Iterator[LiveServer
 # ------------------------------------------------------------------------------------------- pages
 
 
-def widget(page: Any) -> Any:
+def widget(page: Page) -> Locator:
     """The widget's shadow root content (Playwright CSS locators pierce open shadow roots)."""
     return page.locator("youju-widget")
 
 
-def host_page(page: Any, server: Any, body: str, script_attrs: str = "", query: str = "") -> None:
+def host_page(page: Page, server: LiveServer, body: str, script_attrs: str = "", query: str = "") -> None:
     """Serve a foreign page (own CSS, own markup) at the server's origin and load it."""
     html = (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
@@ -186,14 +202,14 @@ def host_page(page: Any, server: Any, body: str, script_attrs: str = "", query: 
     widget(page).locator(".launch").wait_for()
 
 
-def open_widget(page: Any) -> Any:
+def open_widget(page: Page) -> Locator:
     w = widget(page)
     w.locator(".launch").click()
     w.locator("[role=dialog]").wait_for(state="visible")
     return w
 
 
-def ask(page: Any, question: str) -> Any:
+def ask(page: Page, question: str) -> Locator:
     """Type a question in the open widget, send it with Enter, and wait for its answer block."""
     w = widget(page)
     n = w.locator("section.ex").count()
@@ -205,7 +221,7 @@ def ask(page: Any, question: str) -> Any:
     return block
 
 
-def active_in_widget(page: Any) -> str:
+def active_in_widget(page: Page) -> str:
     """A description of the focused element inside the widget's shadow root ('' if focus is elsewhere)."""
     return str(
         page.evaluate(
@@ -225,5 +241,5 @@ CONTRAST_JS = "\n".join(
 )
 
 
-def contrast_failures(page: Any, root: str = "document") -> list[Any]:
+def contrast_failures(page: Page, root: str = "document") -> list[Any]:
     return list(page.evaluate(CONTRAST_JS, root))

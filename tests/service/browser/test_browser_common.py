@@ -5,9 +5,12 @@ loads /static/common.js (one global, ``youjuCommon``). Both render the same high
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tests.service.browser.helpers import ask, host_page, open_widget, widget
+from tests.service.browser.helpers import LiveServer, NewPage, ask, host_page, open_widget, widget
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 # A passage with a character outside the BMP before the highlight: the API counts code points, JS strings
 # UTF-16 units, so an off-by-one here would shift the mark by one unit.
@@ -34,11 +37,11 @@ NEW_GLOBALS = """() => Object.getOwnPropertyNames(window)
     .filter(k => !window.__globals.includes(k) && k !== '__globals').sort()"""
 
 
-def record_globals(page: Any) -> None:
+def record_globals(page: Page) -> None:
     page.add_init_script("window.__globals = Object.getOwnPropertyNames(window);")
 
 
-def test_widget_is_one_script_with_no_global_but_youju(fast_server, new_page):
+def test_widget_is_one_script_with_no_global_but_youju(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     record_globals(page)
     host_page(page, fast_server, "<p>主机页面</p>")
@@ -51,7 +54,7 @@ def test_widget_is_one_script_with_no_global_but_youju(fast_server, new_page):
     assert page.js_errors == []
 
 
-def test_console_loads_common_js_as_its_one_global(fast_server, new_page):
+def test_console_loads_common_js_as_its_one_global(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     record_globals(page)
     page.goto(fast_server.url + "/console")
@@ -102,7 +105,7 @@ def test_console_loads_common_js_as_its_one_global(fast_server, new_page):
     assert page.js_errors == []
 
 
-def test_the_same_highlight_in_the_widget_and_the_console(fast_server, new_page):
+def test_the_same_highlight_in_the_widget_and_the_console(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.route("**/api/v1/search", lambda route: route.fulfill(json=SEARCH))
     page.goto(fast_server.url + "/")
@@ -133,7 +136,7 @@ def test_the_same_highlight_in_the_widget_and_the_console(fast_server, new_page)
     assert console.js_errors == []
 
 
-def test_api_errors_read_the_same_way_in_both(fast_server, new_page):
+def test_api_errors_read_the_same_way_in_both(fast_server: LiveServer, new_page: NewPage) -> None:
     """413 from the API: the widget's and the console's own words, never the raw error."""
     body = {"error": {"code": "query_too_long", "message": "the query is longer than 500 characters"}}
     page = new_page()
@@ -150,7 +153,7 @@ def test_api_errors_read_the_same_way_in_both(fast_server, new_page):
     assert widget(page).locator(".e").count() == 1 and page.js_errors == [] and console.js_errors == []
 
 
-def test_request_sends_files_raw_and_other_verbs(fast_server, new_page):
+def test_request_sends_files_raw_and_other_verbs(fast_server: LiveServer, new_page: NewPage) -> None:
     """The console's uploads: a Blob goes as its bytes with its type; PUT and DELETE; errors as for searches."""
     page = new_page()
     seen: list[Any] = []

@@ -5,22 +5,25 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.service.browser.helpers import contrast_failures
+from tests.service.browser.helpers import LiveServer, NewPage, contrast_failures
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 CLIPBOARD = ["clipboard-read", "clipboard-write"]
 
 
-def open_console(page: Any, server: Any) -> None:
+def open_console(page: Page, server: LiveServer) -> None:
     page.goto(server.url + "/console")
     page.locator("#q").wait_for()
     page.wait_for_function("document.querySelector('#doc').options.length > 1")  # documents loaded
 
 
-def search(page: Any, query: str) -> Any:
+def search(page: Page, query: str) -> Locator:
     """Type a query as a person does and wait until its results are listed."""
     page.locator("#q").fill("")
     page.keyboard.type(query, delay=20)
@@ -28,7 +31,7 @@ def search(page: Any, query: str) -> Any:
     return page.locator("#list > li")
 
 
-def shown(page: Any, query: str) -> None:
+def shown(page: Page, query: str) -> None:
     """Wait until the results listed are those of ``query``."""
     page.wait_for_function(
         "q => document.querySelector('#status').dataset.q === q && "
@@ -37,7 +40,7 @@ def shown(page: Any, query: str) -> None:
     )
 
 
-def api_search(page: Any, body: dict[str, Any]) -> Any:
+def api_search(page: Page, body: dict[str, Any]) -> Any:
     return page.evaluate(
         """b => fetch('/api/v1/search', {method: 'POST', headers: {'Content-Type': 'application/json'},
                      body: JSON.stringify(b)}).then(r => r.json())""",
@@ -52,7 +55,14 @@ def expected_copy(r: dict[str, Any]) -> str:
     return f"「{r['text']}」\n——《{c['title']}》 {where}（字符 {c['start']}–{c['end']}）"
 
 
-def selected(page: Any) -> int:
+def citation_title(row: Locator) -> str:
+    """The title attribute of a result row's citation."""
+    title = row.locator(".ci").get_attribute("title")
+    assert title is not None, "a citation without a title"
+    return title
+
+
+def selected(page: Page) -> int:
     return int(
         page.evaluate(
             "[...document.querySelectorAll('#list > li')].findIndex(li => li.getAttribute('aria-selected') === 'true')"
@@ -60,7 +70,7 @@ def selected(page: Any) -> int:
     )
 
 
-def test_keyboard_search_context_and_copy(fast_server, new_page):
+def test_keyboard_search_context_and_copy(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(permissions=CLIPBOARD)
     open_console(page, fast_server)
     assert page.evaluate("document.activeElement.id") == "q"  # focused on load
@@ -105,7 +115,7 @@ def test_keyboard_search_context_and_copy(fast_server, new_page):
     assert page.js_errors == []
 
 
-def test_copy_falls_back_to_a_textarea_without_the_clipboard_api(fast_server, new_page):
+def test_copy_falls_back_to_a_textarea_without_the_clipboard_api(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.add_init_script(
         """Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true});
@@ -122,7 +132,7 @@ def test_copy_falls_back_to_a_textarea_without_the_clipboard_api(fast_server, ne
     assert page.locator("textarea").count() == 0
 
 
-def test_instant_search_debounces_and_cancels_stale_requests(fast_server, new_page):
+def test_instant_search_debounces_and_cancels_stale_requests(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     open_console(page, fast_server)
     sent: list[str] = []
@@ -157,13 +167,13 @@ def test_instant_search_debounces_and_cancels_stale_requests(fast_server, new_pa
     assert page.locator("#list > li").count() > 0
 
 
-def test_filters_narrow_results(fast_server, new_page):
+def test_filters_narrow_results(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     open_console(page, fast_server)
     options = page.locator("#doc option").all_inner_texts()
     assert options[0] == "全部文件" and any("测试文件" in o for o in options)
     rows = search(page, "热线")
-    titles = {rows.nth(i).locator(".ci").get_attribute("title").split("》")[0] for i in range(rows.count())}
+    titles = {citation_title(rows.nth(i)).split("》")[0] for i in range(rows.count())}
     assert len(titles) == 2  # both documents answer
     page.locator("#doc").select_option(label="怀柔区2025年政务公开工作要点（测试文件）")
     page.wait_for_function("[...document.querySelectorAll('#list .ci')].every(e => e.title.includes('测试文件'))")
@@ -179,7 +189,7 @@ def test_filters_narrow_results(fast_server, new_page):
     assert page.locator("#secs option").count() >= 2
 
 
-def test_recent_queries_persist_across_reload_and_can_be_cleared(fast_server, new_page):
+def test_recent_queries_persist_across_reload_and_can_be_cleared(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     open_console(page, fast_server)
     assert page.locator("#recent").is_hidden()
@@ -204,7 +214,7 @@ def test_recent_queries_persist_across_reload_and_can_be_cleared(fast_server, ne
     assert page.locator("#recent").is_hidden()
 
 
-def test_low_confidence_results_are_flagged(fast_server, new_page):
+def test_low_confidence_results_are_flagged(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     open_console(page, fast_server)
 
@@ -221,7 +231,7 @@ def test_low_confidence_results_are_flagged(fast_server, new_page):
     assert "（低）" in page.locator("#status").inner_text()
 
 
-def test_errors_are_plain_messages(fast_server, new_page):
+def test_errors_are_plain_messages(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     open_console(page, fast_server)
     page.route(
@@ -239,7 +249,7 @@ def test_errors_are_plain_messages(fast_server, new_page):
 
 
 @pytest.mark.slow
-def test_real_model_answer_and_low_confidence(model_server, new_page):
+def test_real_model_answer_and_low_confidence(model_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(permissions=CLIPBOARD)
     open_console(page, model_server)
     rows = search(page, "怀柔森林覆盖率多少")
@@ -257,7 +267,7 @@ def test_real_model_answer_and_low_confidence(model_server, new_page):
     assert rows.count() > 0 and rows.locator(".low").count() == rows.count()
 
 
-def test_text_contrast_meets_wcag_aa(fast_server, new_page):
+def test_text_contrast_meets_wcag_aa(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     open_console(page, fast_server)
     search(page, "法律援助")

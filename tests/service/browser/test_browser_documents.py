@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tests.service.browser.helpers import (
@@ -17,12 +17,17 @@ from tests.service.browser.helpers import (
     HOTLINE_ID,
     PDF_ID,
     STAFF_LOGIN,
+    LiveServer,
+    NewPage,
     ask,
     contrast_failures,
     host_page,
     open_widget,
 )
 from tests.service.browser.test_browser_console import CLIPBOARD, api_search, search, shown
+
+if TYPE_CHECKING:
+    from playwright.sync_api import FilePayload, Locator, Page
 
 PDF_TITLE = "青禾区人民政府2024年政府信息公开工作年度报告"
 BUDGET_2023_TITLE = "万里街道2023年部门预算（测试文件）"
@@ -31,14 +36,21 @@ OCR_NOTE = "扫描件识别文字，请以原件为准"
 NEWER_NOTE = "该文件已有更新版本"
 
 
-def searches(page: Any) -> list[dict[str, Any]]:
+def searches(page: Page) -> list[dict[str, Any]]:
     """Collects the bodies of the page's POST /api/v1/search requests."""
     bodies: list[dict[str, Any]] = []
     page.on("request", lambda r: bodies.append(json.loads(r.post_data or "{}")) if r.url.endswith("/search") else None)
     return bodies
 
 
-def answer_of(page: Any, question: str) -> tuple[Any, dict[str, Any]]:
+def title_in(citation: str) -> str:
+    """The document title a citation starts with, inside 《》."""
+    m = re.match(r"《(.+?)》", citation)
+    assert m is not None, citation
+    return m.group(1)
+
+
+def answer_of(page: Page, question: str) -> tuple[Locator, dict[str, Any]]:
     """Ask in the open widget; the answer block and the API's answer."""
     with page.expect_response(lambda r: r.url.endswith("/api/v1/search")) as resp:
         block = ask(page, question)
@@ -48,7 +60,7 @@ def answer_of(page: Any, question: str) -> tuple[Any, dict[str, Any]]:
 # ------------------------------------------------------------------------------------------ widget
 
 
-def test_widget_bound_to_a_set_of_documents_searches_only_those(docs_server, new_page):
+def test_widget_bound_to_a_set_of_documents_searches_only_those(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     sent = searches(page)
     bound = f"{BUDGET_2023_ID},{HOTLINE_ID}"
@@ -63,12 +75,12 @@ def test_widget_bound_to_a_set_of_documents_searches_only_those(docs_server, new
     # Unbound, the same question also finds the 2024 budget and the PDF.
     everywhere = api_search(page, {"query": "收入预算总额是多少", "top_k": 10})
     assert {r["citation"]["document_id"] for r in everywhere["results"]} - {BUDGET_2023_ID, HOTLINE_ID}
-    titles = {re.match(r"《(.+?)》", t).group(1) for t in block.locator(".ci").all_inner_texts()}
+    titles = {title_in(t) for t in block.locator(".ci").all_inner_texts()}
     assert titles <= {BUDGET_2023_TITLE, "青禾区12345市民服务热线2024年度运行情况"}, titles
     assert page.js_errors == []
 
 
-def test_widget_bound_by_year_type_and_issuer(docs_server, new_page):
+def test_widget_bound_by_year_type_and_issuer(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(width=360, height=740, is_mobile=True, has_touch=True)
     sent = searches(page)
     attrs = "data-year='2023' data-type='预算' data-issuer='万里街道' data-suggestions='三公经费预算多少|收入预算总额'"
@@ -89,7 +101,7 @@ def test_widget_bound_by_year_type_and_issuer(docs_server, new_page):
     assert contrast_failures(page, "youju-widget") == []
 
 
-def test_widget_shows_the_page_of_a_pdf_passage(docs_server, new_page):
+def test_widget_shows_the_page_of_a_pdf_passage(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     sent = searches(page)
     host_page(page, docs_server, "<p>政府信息公开</p>", f"data-document='{PDF_ID}' data-lang='zh'")
@@ -153,7 +165,7 @@ NOTES = {
 }
 
 
-def test_widget_pages_and_notes_in_both_languages_and_scripts(docs_server, new_page):
+def test_widget_pages_and_notes_in_both_languages_and_scripts(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.route("**/api/v1/search", lambda route: route.fulfill(json=NOTES))
     host_page(page, docs_server, "<p>预算</p>")
@@ -189,19 +201,19 @@ def test_widget_pages_and_notes_in_both_languages_and_scripts(docs_server, new_p
 # ----------------------------------------------------------------------------------------- console
 
 
-def open_staff_console(page: Any, server: Any) -> None:
+def open_staff_console(page: Page, server: LiveServer) -> None:
     page.goto(server.url + "/console")
     page.locator("#q").wait_for()
     page.wait_for_function("document.querySelector('#year').options.length > 1")  # documents loaded
 
 
-def press_d(page: Any) -> None:
+def press_d(page: Page) -> None:
     """The documents panel's key, pressed with the focus outside any text box."""
     page.evaluate("document.activeElement.blur()")
     page.keyboard.press("d")
 
 
-def listed(page: Any) -> list[dict[str, str]]:
+def listed(page: Page) -> list[dict[str, str]]:
     """The result rows: document title and citation text."""
     return list(
         page.evaluate(
@@ -212,7 +224,7 @@ def listed(page: Any) -> list[dict[str, str]]:
     )
 
 
-def test_console_filters_by_type_and_year(docs_server, new_page):
+def test_console_filters_by_type_and_year(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(http_credentials=STAFF_LOGIN)
     sent = searches(page)
     open_staff_console(page, docs_server)
@@ -254,7 +266,7 @@ def expected_copy(r: dict[str, Any], notes: list[str] | None = None) -> str:
     return text + (f"\n注：{'；'.join(notes)}。" if notes else "")
 
 
-def test_console_citations_and_copy_have_pages_and_notes(docs_server, new_page):
+def test_console_citations_and_copy_have_pages_and_notes(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(permissions=CLIPBOARD, http_credentials=STAFF_LOGIN)
     open_staff_console(page, docs_server)
     page.locator("#doc").select_option(PDF_ID)
@@ -290,7 +302,7 @@ def test_console_citations_and_copy_have_pages_and_notes(docs_server, new_page):
     assert page.js_errors == []
 
 
-def test_console_shows_ocr_and_page_ranges(docs_server, new_page):
+def test_console_shows_ocr_and_page_ranges(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(permissions=CLIPBOARD, http_credentials=STAFF_LOGIN)
     page.route("**/api/v1/search", lambda route: route.fulfill(json=NOTES))
     paragraph = {
@@ -331,7 +343,7 @@ def test_console_shows_ocr_and_page_ranges(docs_server, new_page):
     assert page.js_errors == []
 
 
-def test_documents_panel_lists_documents_and_the_build_report(docs_server, new_page):
+def test_documents_panel_lists_documents_and_the_build_report(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(http_credentials=STAFF_LOGIN)
     open_staff_console(page, docs_server)
     panel = page.locator("#docs")
@@ -382,7 +394,7 @@ def test_documents_panel_lists_documents_and_the_build_report(docs_server, new_p
 NEW_DOC = "一、新设施\n青禾区新建星空观测站，向市民免费开放，每周六晚上开放观测。\n"
 
 
-def test_upload_goes_live_then_removal_with_a_confirm_step(upload_server, new_page):
+def test_upload_goes_live_then_removal_with_a_confirm_step(upload_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(http_credentials=STAFF_LOGIN)
     puts: list[Any] = []
     page.on("request", lambda r: puts.append(r) if r.method in ("PUT", "DELETE") else None)
@@ -390,9 +402,8 @@ def test_upload_goes_live_then_removal_with_a_confirm_step(upload_server, new_pa
     search(page, "星空观测站什么时候开放")
     assert "星空观测站" not in page.locator("#list").inner_text()
     page.locator("#docs-btn").click()
-    page.locator("#file").set_input_files(
-        files=[{"name": "星空 观测站.txt", "mimeType": "text/plain", "buffer": NEW_DOC.encode()}]
-    )
+    upload: list[FilePayload] = [{"name": "星空 观测站.txt", "mimeType": "text/plain", "buffer": NEW_DOC.encode()}]
+    page.locator("#file").set_input_files(files=upload)
     page.get_by_role("button", name="上传并收录").click()
     out = page.locator("#up-out")
     page.locator("#up-out.ok").wait_for(timeout=60_000)
@@ -427,7 +438,7 @@ def test_upload_goes_live_then_removal_with_a_confirm_step(upload_server, new_pa
     assert page.js_errors == []
 
 
-def test_refused_uploads_show_why(docs_server, new_page):
+def test_refused_uploads_show_why(docs_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(http_credentials=STAFF_LOGIN)
     open_staff_console(page, docs_server)
     press_d(page)
@@ -436,11 +447,10 @@ def test_refused_uploads_show_why(docs_server, new_page):
     page.get_by_role("button", name="上传并收录").click()  # nothing chosen
     assert out.inner_text() == "请先选择要上传的文件。"
     assert page.evaluate("document.activeElement.id") == "file"
-    page.locator("#file").set_input_files(
-        files=[
-            {"name": "x.pdf", "mimeType": "application/pdf", "buffer": b"<!doctype html><html><body>x</body></html>"}
-        ]
-    )
+    html_as_pdf: list[FilePayload] = [
+        {"name": "x.pdf", "mimeType": "application/pdf", "buffer": b"<!doctype html><html><body>x</body></html>"}
+    ]
+    page.locator("#file").set_input_files(files=html_as_pdf)
     page.get_by_role("button", name="上传并收录").click()
     page.locator("#up-out.err").wait_for()
     text = out.inner_text()
@@ -448,7 +458,8 @@ def test_refused_uploads_show_why(docs_server, new_page):
     assert "{" not in text and page.get_by_role("button", name="上传并收录").is_enabled()
     jobs = page.evaluate("fetch('/api/v1/staff/jobs').then(r => r.json())")
     assert jobs == []  # refused before anything was stored or built
-    page.locator("#file").set_input_files(files=[{"name": "setup.exe", "mimeType": "", "buffer": b"MZ"}])
+    program: list[FilePayload] = [{"name": "setup.exe", "mimeType": "", "buffer": b"MZ"}]
+    page.locator("#file").set_input_files(files=program)
     page.get_by_role("button", name="上传并收录").click()
     page.wait_for_function("document.querySelector('#up-out').textContent.includes('setup.exe 未能上传')")
     assert "不支持这种文件格式" in out.inner_text()

@@ -7,7 +7,7 @@ import pytest
 from tests.service.browser import helpers
 
 
-def test_missing_browser_skips_locally_and_fails_under_ci(monkeypatch):
+def test_missing_browser_skips_locally_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(helpers, "CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="browser tests need /nonexistent/chromium"):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service import screenshots
+from tests.service.browser.helpers import LiveServer
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
-def test_screenshot_script_writes_small_pngs(fast_server, browser, tmp_path: Path) -> None:
+def test_screenshot_script_writes_small_pngs(fast_server: LiveServer, browser: Browser, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     written = screenshots.take(fast_server.url, out, browser=browser)  # main() minus argument parsing
     assert [p.parent for p in written] == [out] * 4

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from tests.service.browser.helpers import active_in_widget, ask, contrast_failures, host_page, open_widget, widget
+from tests.service.browser.helpers import (
+    LiveServer,
+    NewPage,
+    active_in_widget,
+    ask,
+    contrast_failures,
+    host_page,
+    open_widget,
+    widget,
+)
 
 FOREST_Q = "怀柔森林覆盖率多少"
 
@@ -16,7 +25,7 @@ FOREST_Q = "怀柔森林覆盖率多少"
 
 
 @pytest.mark.slow
-def test_cited_answer_highlights_the_figure_and_switches_script(model_server, new_page):
+def test_cited_answer_highlights_the_figure_and_switches_script(model_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(model_server.url + "/")
     w = open_widget(page)
@@ -60,7 +69,7 @@ def test_cited_answer_highlights_the_figure_and_switches_script(model_server, ne
 
 
 @pytest.mark.slow
-def test_unanswerable_question_points_to_the_hotline(model_server, new_page):
+def test_unanswerable_question_points_to_the_hotline(model_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(model_server.url + "/")
     open_widget(page)
@@ -72,7 +81,7 @@ def test_unanswerable_question_points_to_the_hotline(model_server, new_page):
 
 
 @pytest.mark.slow
-def test_url_parameter_opens_and_asks(model_server, new_page):
+def test_url_parameter_opens_and_asks(model_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(width=360, height=740)
     page.goto(model_server.url + "/?youju_q=" + FOREST_Q)
     w = widget(page)
@@ -85,7 +94,7 @@ def test_url_parameter_opens_and_asks(model_server, new_page):
 # ------------------------------------------------------------------------------ hash embedder (fast)
 
 
-def test_keyboard_only_flow(fast_server, new_page):
+def test_keyboard_only_flow(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")
     for _ in range(40):  # Tab through the page until the launcher has focus
@@ -112,7 +121,7 @@ def test_keyboard_only_flow(fast_server, new_page):
     assert w.locator(".launch").get_attribute("aria-expanded") == "false"
 
 
-def test_accessibility_attributes(fast_server, new_page):
+def test_accessibility_attributes(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")
     w = open_widget(page)
@@ -126,7 +135,7 @@ def test_accessibility_attributes(fast_server, new_page):
     assert w.get_by_role("button", name="简体").get_attribute("aria-pressed") == "true"
 
 
-def test_phone_width_has_no_horizontal_overflow(fast_server, new_page):
+def test_phone_width_has_no_horizontal_overflow(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(width=360, height=740, is_mobile=True, has_touch=True, device_scale_factor=2)
     page.goto(fast_server.url + "/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -145,7 +154,7 @@ def test_phone_width_has_no_horizontal_overflow(fast_server, new_page):
     assert w.locator(".launch").is_visible()
 
 
-def test_host_css_cannot_break_it_and_data_attributes(fast_server, new_page):
+def test_host_css_cannot_break_it_and_data_attributes(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     host_page(
         page,
@@ -170,7 +179,7 @@ def test_host_css_cannot_break_it_and_data_attributes(fast_server, new_page):
     assert page.locator("body > p").evaluate("e => getComputedStyle(e).fontSize") == "40px"
 
 
-def test_prefilled_question_without_opening(fast_server, new_page):
+def test_prefilled_question_without_opening(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     host_page(page, fast_server, "<p>页面</p>", "data-question='12345热线满意率怎么样'")
     w = widget(page)
@@ -180,7 +189,7 @@ def test_prefilled_question_without_opening(fast_server, new_page):
     assert active_in_widget(page) == "q"
 
 
-def test_ask_link_and_js_api_open_with_a_question(fast_server, new_page):
+def test_ask_link_and_js_api_open_with_a_question(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")
     w = widget(page)
@@ -196,7 +205,7 @@ def test_ask_link_and_js_api_open_with_a_question(fast_server, new_page):
     assert w.locator(".q").nth(1).inner_text().endswith("2025年有哪些安排")
 
 
-def test_rate_limit_and_network_errors_are_plain_messages(fast_server, new_page):
+def test_rate_limit_and_network_errors_are_plain_messages(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")
     w = open_widget(page)
@@ -229,7 +238,7 @@ def test_rate_limit_and_network_errors_are_plain_messages(fast_server, new_page)
     assert w.locator("button.s").is_enabled()  # ready for another try
 
 
-def test_loading_state_is_shown_while_waiting(fast_server, new_page):
+def test_loading_state_is_shown_while_waiting(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")
     w = open_widget(page)
@@ -249,7 +258,7 @@ def test_loading_state_is_shown_while_waiting(fast_server, new_page):
     assert w.locator(".ld").count() == 0
 
 
-def test_text_contrast_meets_wcag_aa(fast_server, new_page):
+def test_text_contrast_meets_wcag_aa(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")
     w = open_widget(page)

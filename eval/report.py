@@ -65,14 +65,19 @@ How good is retrieval, on which questions, compared with what? This page is writ
   known ambiguities: `eval/gold/README.md`). `cmrc2018-dev` (Simplified, mainland Wikipedia) and
   `drcd-dev` (Traditional, Taiwan Wikipedia) from `../shared/datasets/`, read in place, every paragraph
   indexed; `drcd-dev-tw2sp` asks DRCD's questions converted to Simplified with OpenCC `tw2sp`: the
-  citizens' situation with the shipped report.
+  citizens' situation with the shipped report. `multidoc-gold`: 143 questions (118 answerable, 25 that no
+  document answers: other years, other districts, topics the documents only brush against) over 9
+  documents in 6 formats: the two published Putuo budgets (PDF with tables), fictional 青禾区 documents
+  as DOCX, a text PDF with tables, a scanned PDF read by OCR, a saved HTML page, Markdown and TXT, and the
+  Huairou report (`eval/gold/multidoc_*.jsonl`, documents in `eval/gold/documents/`).
 * **Retrievers.** `bm25` and `dense` are the two sides of this project's pipeline alone; `rrf` is
   reciprocal-rank fusion (k=60) of them; `hybrid` is the product (convex score fusion, docs/retrieval.md).
   Baselines from outside: `rank_bm25` (BM25Okapi of the `rank-bm25` library on jieba tokens of whole
   paragraphs) and `langchain_e5` (LangChain's RecursiveCharacterTextSplitter, 500/50, the same e5 model,
   FAISS inner product): eval/baselines.py.
 * **Metrics.** A result is relevant when its character span overlaps a gold span. R@k, MRR@10, nDCG@10
-  over answerable questions; no-answer precision/recall/accuracy of `answered` over all questions (only
+  over answerable questions; doc@1 is the share whose first result comes from a document holding the
+  answer; no-answer precision/recall/accuracy of `answered` over all questions (only
   the gold set has unanswerable ones). Latency columns time ranking with the query vector given; the
   end-to-end figure under each table times `Searcher.search` (normalise, embed, retrieve, fuse,
   highlight) on a seeded sample, one client, on this machine.
@@ -103,6 +108,7 @@ COLS = (
     "R@10",
     "MRR@10",
     "nDCG@10",
+    "doc@1",
     "no-answer precision",
     "no-answer recall",
     "no-answer accuracy",

@@ -14,7 +14,7 @@ region and year and gives every document a prior added to its passages' fused sc
 * ``unmatched`` says the question names a place or year that no document covers ("洪泽区2023年…" when
   there is no 洪泽区 document): evidence for the answer decision that the corpus cannot answer.
 
-Pure functions of normalised text (Simplified, lower case): no model, no I/O.
+Functions of normalised text (Simplified, lower case) and jieba's word tags: no model, no state.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from jieba import posseg
 
 from index.passage import Document
 
@@ -31,12 +33,15 @@ ASPECT_PENALTY = 0.35
 OLDER_EDITION_PENALTY = 0.08
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?!\d))")
-_PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(自治区|自治州|省|市|区|县|旗|街道|镇|乡)")
+# Suffixes of administrative units; a place name is a word (two characters or more) before one of them.
+_SUFFIXES = ("自治区", "自治州", "街道", "省", "市", "区", "县", "旗", "镇", "乡")
 # Words that end like a place name but are not one, and generic references (全区, 本市, 各街道 …).
 _NOT_PLACE = re.compile(
     r"(社区|辖区|城区|园区|小区|景区|市区|片区|街区|学区|校区|营区|功能区|示范区|开发区|保护区|服务区|试验区|库区|灾区|疫区"
-    r"|城市|超市|都市|上市|门市|夜市|城乡|城镇|乡镇|农村|老城区|新城区)$|全区|本区|各区|该区|全市|本市|各市|全县|本县|全镇|全街道|各街道"
+    r"|禁放区|禁燃区|限行区|城市|超市|都市|上市|门市|夜市|城乡|城镇|乡镇|农村|老城区|新城区)$|全区|本区|各区|该区|全市|本市|各市"
+    r"|全县|本县|全镇|全街道|各街道"
 )
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 _GENERIC = re.compile(r"^(全|本|各|该|我|这|那|每|其他|相关|所在|属地)")
 # Kinds of body a citizen names ("福利院", "街道办"); matched against each document's issuer and title.
 _BODY = re.compile(
@@ -63,14 +68,32 @@ def query_scope(query_norm: str, known_places: Iterable[str] = ()) -> QueryScope
     suffix (怀柔, 普陀, 万里): citizens name them without 区 or 街道 as often as with."""
     years = frozenset(int(y) for y in _YEAR.findall(query_norm))
     places: list[str] = [p for p in known_places if p in query_norm]
-    for m in _PLACE.finditer(query_norm):
-        name = m.group(1)
-        if _NOT_PLACE.search(m.group(0)) or _GENERIC.match(name):
-            continue
-        if name not in places:
+    for name in _place_names(query_norm):
+        if name not in places and not any(name in p or p in name for p in places):
             places.append(name)
     bodies = _BODY.findall(query_norm)
     return QueryScope(years, tuple(places), tuple(dict.fromkeys(bodies)))
+
+
+def _place_names(query_norm: str) -> list[str]:
+    """Place names a question uses, found by word segmentation rather than by suffix alone: 洪泽区 and
+    静安区 are places; 禁放区 (a no-fireworks zone), 哪个街道, 区委 and 市场 are not, though a regex on
+    ``..区`` or ``..市`` cannot tell them apart. jieba's tags mark known places (静安区/ns, 怀柔区/nr);
+    a word of two characters or more standing before a suffix word (洪泽 + 区, 万里 + 街道) is one too,
+    unless it is a pronoun (哪个, 这个) or a generic reference (全区, 本市)."""
+    words = [(w.word, w.flag) for w in posseg.cut(query_norm)]
+    out: list[str] = []
+    for i, (word, flag) in enumerate(words):
+        name = suffix = ""
+        if flag in ("ns", "nr", "nz") and word.endswith(_SUFFIXES):
+            suffix = next(x for x in _SUFFIXES if word.endswith(x))
+            name = word[: -len(suffix)]
+        elif word in _SUFFIXES and i > 0 and words[i - 1][1] != "r":
+            name, suffix = words[i - 1][0], word
+        if not _CJK_WORD.match(name) or _NOT_PLACE.search(name + suffix) or _GENERIC.match(name):
+            continue
+        out.append(name)
+    return out
 
 
 @dataclass(frozen=True)
@@ -105,6 +128,7 @@ class Scopes:
             key=len,
             reverse=True,
         )
+        self._by_id = {s.doc_id: s for s in self._docs}
         self._latest: dict[str, int] = {}
         for s in self._docs:
             if s.series and s.year is not None:
@@ -141,14 +165,27 @@ class Scopes:
         return out
 
     def unmatched(self, qs: QueryScope) -> float:
-        """1.0 when the question names a place, or a year, that no document covers; else 0.0."""
+        """How far the corpus is from what the question names: 1.0 when no document covers a named place,
+        or when no document of the named place (of any, if none is named) covers a named year; 0.5 when
+        such documents only mention the year in their text (a 2024 report's comparisons with 2023);
+        else 0.0. Evidence for the answer decision, weighed by its fitted model."""
         if qs.places and not any(p in s.names for p in qs.places for s in self._docs):
             return 1.0
         if qs.years:
             candidates = [s for s in self._docs if self._name_match(s, qs) > 0] or self._docs
-            if not any(self._year_match(s, qs.years) > 0 for s in candidates):
-                return 1.0
+            return 1.0 - max((self._year_match(s, qs.years) for s in candidates), default=0.0)
         return 0.0
+
+    def year_missing(self, qs: QueryScope, doc_id: str, text_norm: str) -> float:
+        """1.0 when the question names a year and a result is neither from a document of that year nor
+        mentions it (its section headings included in ``text_norm``); else 0.0. "2024年…自助查阅终端"
+        answered from the 2023 report's count is the near miss this catches."""
+        if not qs.years:
+            return 0.0
+        s = self._by_id.get(doc_id)
+        if s is not None and s.year in qs.years:
+            return 0.0
+        return 0.0 if qs.years & {int(y) for y in _YEAR.findall(text_norm)} else 1.0
 
 
 _ADMIN_SUFFIX = re.compile(r"(自治区|自治州|省|市|区|县|旗|街道|镇|乡)$")

@@ -19,6 +19,7 @@ import numpy as np
 from index import fusion
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
+from index.answertype import unit_missing
 from index.embed.base import Embedder
 from index.errors import (
     IndexCorruptError,
@@ -97,6 +98,22 @@ class Ranked:
     query_norm: str = ""
     query_tokens: list[str] = field(default_factory=list)
     scope_unmatched: float = 0.0  # 1 when the question names a place or year no document covers
+    year_missing: float = 0.0  # 1 when the best result is neither of nor mentions the year named
+    unit_missing: float = 0.0  # 1 when the question asks for a unit (张, 天, 元…) the best result never states
+    margin: float = 0.0  # fused score of the best paragraph less that of the second best (1.0 if alone)
+
+    def signals(self, query: str) -> Signals:
+        """What the answer decision weighs for this ranking of ``query``."""
+        return Signals(
+            query,
+            self.dense_top,
+            self.coverage_top,
+            self.unknown_share,
+            self.scope_unmatched,
+            self.year_missing,
+            self.unit_missing,
+            self.margin,
+        )
 
 
 class Searcher:
@@ -277,10 +294,33 @@ class Searcher:
                 break
         top = int(cands.ids[order[0]])
         dense_top = float(cands.dense[order[0]])
+        top_key = ix.passages[top].paragraph_key
+        second = next((float(fused[o]) for o in order if ix.passages[int(cands.ids[o])].paragraph_key != top_key), None)
+        margin = 1.0 if second is None else float(fused[order[0]]) - second
         by_row = {int(c): float(f) for c, f in zip(cands.ids, fused, strict=True)}
         coverage = self.coverage(tokens, top)
         unmatched = self.scopes.unmatched(qs)
-        return Ranked(rows, scores, dense_top, coverage, self.unknown_share(tokens), by_row, nq, tokens, unmatched)
+        best = ix.passages[rows[0]]
+        best_text = " ".join([*self._section_norm(best), best.norm_text])
+        return Ranked(
+            rows,
+            scores,
+            dense_top,
+            coverage,
+            self.unknown_share(tokens),
+            by_row,
+            nq,
+            tokens,
+            unmatched,
+            self.scopes.year_missing(qs, best.doc_id, best_text),
+            unit_missing(nq, best.norm_text),
+            margin,
+        )
+
+    def _section_norm(self, p: Passage) -> tuple[str, ...]:
+        if p.section not in self._norm_sections:
+            self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
+        return self._norm_sections[p.section]
 
     def _scope(self, query_norm: str) -> QueryScope:
         return query_scope(query_norm, self.scopes.known_places)
@@ -312,17 +352,13 @@ class Searcher:
         contains it, so 主要举措 finds 主要舉措 and (七) finds (七)聚焦群眾期盼…"""
         if want is None:
             return True
-        if p.section not in self._norm_sections:
-            self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
-        return any(want in h for h in self._norm_sections[p.section])
+        return any(want in h for h in self._section_norm(p))
 
     def decide(self, query: str, ranked: Ranked) -> Decision:
         """Does the best result answer the question? The one place this is decided."""
         if not ranked.rows:
             return Decision(answered=False, confidence=0.0)
-        return self.answerability.decide(
-            Signals(query, ranked.dense_top, ranked.coverage_top, ranked.unknown_share, ranked.scope_unmatched)
-        )
+        return self.answerability.decide(ranked.signals(query))
 
     # ---------------------------------------------------------------------------------- answering
     def search(

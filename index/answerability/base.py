@@ -19,7 +19,10 @@ class Signals:
     dense_top: float  # cosine of the best result to the question
     coverage_top: float  # idf-weighted share of the question's terms in the best result
     unknown_share: float  # idf-weighted share of the question's terms that no passage contains
-    scope_unmatched: float = 0.0  # 1 when the question names a place or year that no document covers
+    scope_unmatched: float = 0.0  # 1 (0.5) when no document covers (only mentions) a place or year named
+    year_missing: float = 0.0  # 1 when the best result is neither of nor mentions the year named
+    unit_missing: float = 0.0  # 1 when the question asks for a figure in a unit the best result never states
+    margin: float = 0.0  # fused score of the best paragraph less the second best's (how clear the winner is)
 
 
 @dataclass(frozen=True)

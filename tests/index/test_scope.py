@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.normalize import Normalizer
 from index.passage import Document
 from index.scope import ASPECT_PENALTY, OLDER_EDITION_PENALTY, Scopes, query_scope
@@ -51,6 +53,18 @@ def test_what_a_question_names() -> None:
     assert query_scope(NORM("城乡社区环境卫生支出多少")).places == ()
     assert query_scope(NORM("2023年全区收到多少申请")).places == ()
     assert query_scope(NORM("福利院有几个科室")).bodies == ("福利院",)
+    assert query_scope(NORM("我住在洪泽区，低保多少")).places == ("洪泽",)
+    assert query_scope(NORM("長寧區部門預算")).places == ("长宁",)
+
+
+@pytest.mark.parametrize(
+    "question", ["在禁放区放炮仗罚多少钱", "哪个街道打12345的最多", "依法治区委有啥调整", "企业进入市场的环境怎么改善"]
+)
+def test_words_ending_like_places_are_not_places(question: str) -> None:
+    # A no-fireworks zone, "which subdistrict", the district committee, the market: no place is named,
+    # so nothing may count the question as about a place the corpus lacks.
+    assert query_scope(NORM(question)).places == ()
+    assert SCOPES.unmatched(query_scope(NORM(question))) == 0.0
 
 
 def test_the_named_document_is_preferred() -> None:
@@ -76,3 +90,13 @@ def test_unmatched_places_and_years() -> None:
     assert SCOPES.unmatched(query_scope(NORM("万里街道2019年三公经费"))) == 1.0
     assert SCOPES.unmatched(query_scope(NORM("万里街道2023年三公经费"))) == 0.0
     assert SCOPES.unmatched(query_scope(NORM("三公经费是什么"))) == 0.0
+    # Only the 2023 budget's text mentions 2022: half, the decision's model weighs it.
+    assert SCOPES.unmatched(query_scope(NORM("万里街道2022年三公经费"))) == 0.5
+
+
+def test_a_result_of_another_year_is_flagged() -> None:
+    qs = query_scope(NORM("2024年自助查阅终端有多少台"))
+    assert SCOPES.year_missing(qs, "qh2023", NORM("查阅点配备自助查阅终端23台。")) == 1.0
+    assert SCOPES.year_missing(qs, "qh2024", NORM("查阅点配备自助查阅终端。")) == 0.0  # the document's year
+    assert SCOPES.year_missing(qs, "qh2023", NORM("2024年计划新增终端10台。")) == 0.0  # mentioned in the text
+    assert SCOPES.year_missing(query_scope(NORM("自助查阅终端有多少台")), "qh2023", "") == 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ def test_more_evidence_means_more_confidence() -> None:
     mid = logistic.confidence(Signals("森林覆盖率多少", 0.85, 0.6, 0.0))
     high = logistic.confidence(Signals("森林覆盖率多少", 0.90, 1.0, 0.0))
     assert 0.0 < low < mid < high < 1.0
+
+
+def test_evidence_of_a_near_miss_lowers_confidence_and_a_clear_winner_raises_it() -> None:
+    base = Signals("万里街道2024年三公经费预算多少", 0.90, 0.8, 0.0, margin=0.1)
+    c = logistic.confidence(base)
+    # the place or year named is not in the corpus; the best result is of another year; it lacks the unit
+    assert logistic.confidence(replace(base, scope_unmatched=1.0)) < c
+    assert logistic.confidence(replace(base, year_missing=1.0)) < c
+    assert logistic.confidence(replace(base, unit_missing=1.0)) < c
+    assert logistic.confidence(replace(base, margin=0.5)) > c
 
 
 def test_questions_without_chinese_are_judged_on_the_dense_side() -> None:

@@ -338,6 +338,7 @@ def test_console_shows_ocr_and_page_ranges(docs_server: LiveServer, new_page: Ne
     page.wait_for_function("() => navigator.clipboard.readText().then(t => t.includes('更新版本'))")
     assert page.evaluate("navigator.clipboard.readText()").endswith("第3段（字符 100–120）\n注：该文件已有更新版本。")
     page.keyboard.press("Enter")  # the paragraph view says it too
+    page.locator("#detail .note").first.wait_for()
     assert page.locator("#detail .note").all_inner_texts() == [NEWER_NOTE]
     assert contrast_failures(page) == []
     assert page.js_errors == []

@@ -1,0 +1,61 @@
+"""What kind of figure a question asks for, and whether a passage states one: pure functions of text.
+
+"社会福利院床位有多少张" asks for a count of 张, "几点开门" for a clock time, "拘留几天" for a number of
+days, "多少钱" for an amount in 元. A passage that never states such a figure does not answer the
+question, however close its topic (a budget line of the 福利院 has 元, not 张). The answer decision uses
+this as evidence (``index/answerability``); ranking does not.
+
+Only units whose absence is telling are listed: counting words (个, 件, 项, 次) are left out, because
+Chinese tables and lists state counts without them ("处理决定数量 275").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Asked unit (after 多少/几) -> the units a passage may state it in.
+UNITS: dict[str, str] = {
+    "块钱": "元",
+    "钱": "元",
+    "元": "元",
+    "天": "天|日",
+    "日": "天|日",
+    "点": "点|时|:",
+    "岁": "岁",
+    "张": "张",
+    "辆": "辆",
+    "台": "台",
+    "个人": "人|名",
+    "人": "人|名",
+    "名": "人|名",
+}
+_ASK = re.compile(r"(?:多少|几)(" + "|".join(sorted(UNITS, key=len, reverse=True)) + ")")
+_NUM = r"[\d一二三四五六七八九十百千两〇零]"
+# Between a figure and its unit: 5个工作日, 3万元, 20余人, 120.00(人次).
+_BETWEEN = r"[\d,\.]*\s*(?:多|余|个|工作|万|亿|\(|（)*\s*"
+_DATE = re.compile(r"\d+\s*月\s*\d+\s*日")
+# Budget amounts: thousands grouped with commas, or two decimals (4,563,800.00 in a table of 元).
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2}(?!\d)")
+
+
+def asked_unit(query_norm: str) -> str | None:
+    """The units (a regex alternation) the question's figure must be in, or None if it asks for none."""
+    m = _ASK.search(query_norm)
+    return UNITS[m.group(1)] if m else None
+
+
+def states_unit(text_norm: str, units: str) -> bool:
+    """Does the passage state a figure in one of ``units`` (or, for 元, a budget amount)?"""
+    if units == "天|日":
+        text_norm = _DATE.sub(" ", text_norm)  # 1月20日 is a date, not a number of days
+    if re.search(_NUM + _BETWEEN + "(?:" + units + ")", text_norm):
+        return True
+    if units == "元":
+        return bool(_AMOUNT.search(text_norm))
+    return bool(re.search(r"[（(](?:单位[:：])?万?(?:" + units + r")[）)]", text_norm))
+
+
+def unit_missing(query_norm: str, text_norm: str) -> float:
+    """1.0 when the question asks for a figure in a unit the passage never states, else 0.0."""
+    units = asked_unit(query_norm)
+    return 0.0 if units is None or states_unit(text_norm, units) else 1.0

@@ -1,0 +1,42 @@
+"""Does the best result state a figure of the kind the question asks for?"""
+
+from __future__ import annotations
+
+import pytest
+
+from index.answertype import asked_unit, unit_missing
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("烟花爆竹零售点每天几点开门", "销售时间为2025年1月20日至2月12日。"),  # dates, no clock time
+        ("违规燃放烟花会被拘留几天", "销售时间为2025年1月20日至2月12日，违者罚款500元。"),  # 20日 is a date
+        ("社会福利院床位有多少张", "社会福利：收入预算·合计 9,584,700元。"),  # 元, not 张
+        ("住一个月多少钱", "上海市普陀区社会福利院设5个内设机构。"),
+    ],
+)
+def test_a_passage_without_the_asked_unit_is_flagged(question: str, passage: str) -> None:
+    assert unit_missing(question, passage) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("留言多少天内回复", "群众留言原则上在5个工作日内回复。"),
+        ("项目有多少钱", "其中：财政资金；4,563,800.00；其中：当年财政拨款；4,563,800.00"),  # a table of 元
+        ("三公经费预算多少钱", "“三公”经费预算数为22.91万元"),
+        ("寒暑托班解决多少人次", "解决小朋友寒暑假看护难问题：≥120.00(人次)"),
+        ("有几辆公车", "车辆7辆（一般公务用车3辆）"),
+        ("几点上班", "工作时间上午9:00至12:00"),
+    ],
+)
+def test_a_passage_stating_the_unit_is_not(question: str, passage: str) -> None:
+    assert unit_missing(question, passage) == 0.0
+
+
+def test_counting_words_and_plain_questions_ask_no_unit() -> None:
+    # Tables state counts without 件/个 ("处理决定数量 275"): their absence is no evidence.
+    assert asked_unit("行政强制有多少件") is None
+    assert asked_unit("森林覆盖率是多少") is None
+    assert unit_missing("行政强制有多少件", "行政强制：本年处理决定数量 241。") == 0.0

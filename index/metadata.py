@@ -123,14 +123,14 @@ def annotate_series(docs: list[Document], simplify: Callable[[str], str]) -> lis
     for d in docs:
         key = series_key(d, simplify)
         keys.append(key)
-        year = _as_year(d.metadata.get("year"))
+        year = d.year
         if key and year is not None and (key not in latest or year > latest[key][0]):
             latest[key] = (year, d.doc_id)
     out = []
     for d, key in zip(docs, keys, strict=True):
         meta = dict(d.metadata)
         given = set(meta)
-        year = _as_year(meta.get("year"))
+        year = d.year
         if key:
             meta.setdefault("series", key)
         newest = latest.get(key) if key else None
@@ -154,11 +154,3 @@ def _without_computed(d: Document) -> Document:
     if not computed:
         return d
     return replace(d, metadata={k: v for k, v in d.metadata.items() if k not in computed and k != COMPUTED})
-
-
-def _as_year(value: Any) -> int | None:
-    try:
-        year = int(str(value)[:4])
-    except (TypeError, ValueError):
-        return None
-    return year if 1900 <= year <= 2100 else None

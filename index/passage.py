@@ -71,6 +71,15 @@ class Document:
     source: str = ""  # what reading it depended on (file and sidecar hashes, reader version): see ingest
 
     @property
+    def year(self) -> int | None:
+        """The year the document is about (metadata ``year``: 2024, "2024", "2024-06"), if plausible."""
+        try:
+            year = int(str(self.metadata.get("year"))[:4])
+        except (TypeError, ValueError):
+            return None
+        return year if 1900 <= year <= 2100 else None
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 

@@ -118,7 +118,7 @@ class Scopes:
                 _DocScope(
                     d.doc_id,
                     names,
-                    _year(meta.get("year")),
+                    d.year,
                     frozenset(int(y) for y in _YEAR.findall(normalize(d.text[:200_000]))),
                     str(meta["series"]) if meta.get("series") else None,
                 )
@@ -194,11 +194,3 @@ _ADMIN_SUFFIX = re.compile(r"(自治区|自治州|省|市|区|县|旗|街道|镇
 def _place_cores(region: str) -> list[str]:
     """上海市 普陀区 万里街道 -> 上海, 普陀, 万里 (two characters or more)."""
     return [core for part in region.split() if len(core := _ADMIN_SUFFIX.sub("", part)) >= 2]
-
-
-def _year(value: object) -> int | None:
-    try:
-        year = int(str(value)[:4])
-    except (TypeError, ValueError):
-        return None
-    return year if 1900 <= year <= 2100 else None

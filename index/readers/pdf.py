@@ -10,7 +10,8 @@ disclosure tables. The canonical text is rebuilt from them so that it reads as t
   line, a larger gap, a heading), also across a page break; a line holding only closing punctuation
   ("。") is joined to the one before it;
 * spaces the PDF puts between Chinese characters and around numbers ("3119 件", "77.70 %") are removed;
-* a line in a larger font than the body is a heading (levels by size), the numbered headings
+* a line that the PDF's outline (bookmarks) names on its page is a heading at the outline's depth, above
+  all others; a line in a larger font than the body is a heading (levels by size); the numbered headings
   (一、/（一）/1.) are recognised by ``index/structure.py``; a table of contents page is left out;
 * a table becomes one statement per row (``index/readers/tables.py``) in its place in the reading order,
   with the caption and unit written above it; a table continued on the next page keeps its header;
@@ -86,6 +87,11 @@ class _PageContent:
     label: str | None = None
     ocr: bool = False
     toc: bool = False
+    outline: dict[str, int] = field(default_factory=dict)  # titles the outline points here -> depth
+
+
+# Outline (bookmark) headings sit above font-size headings (-6 … -3): depth 0, 1, 2+ -> -9, -8, -7.
+_OUTLINE_LEVEL = -9
 
 
 def _clean(text: str) -> str:
@@ -141,7 +147,7 @@ class _Assembler:
 
 class PdfReader:
     name = "pdf"
-    version = "4"  # bump whenever the canonical text of the same file would change
+    version = "5"  # bump whenever the canonical text of the same file would change
     suffixes: tuple[str, ...] = (".pdf",)
 
     def __init__(self, *, ocr: OcrEngine | None | str = "auto", max_pages: int = MAX_PAGES) -> None:
@@ -177,6 +183,7 @@ class PdfReader:
             self._add_tables(path, pages, warnings, display)
             self._ocr_pages(pdf, pages, warnings, display)
             meta = self._metadata(pdf)
+            self._add_outline(pdf, pages)
         finally:
             pdf.close()
         if not any(p.lines or p.tables for p in pages):
@@ -334,6 +341,21 @@ class PdfReader:
             p.lines = kept
 
     # -------------------------------------------------------------------------------------- metadata
+    @staticmethod
+    def _add_outline(pdf: Any, pages: list[_PageContent]) -> None:
+        """Record on each page the outline titles that point to it (whitespace removed) and their depth."""
+        import pypdfium2 as pdfium
+
+        try:
+            for mark in pdf.get_toc(max_depth=8):
+                dest = mark.get_dest()
+                index = dest.get_index() if dest is not None else None
+                title = re.sub(r"\s+", "", mark.get_title() or "")
+                if title and index is not None and 0 <= index < len(pages):
+                    pages[index].outline.setdefault(title, int(mark.level))
+        except pdfium.PdfiumError:  # a broken outline is no reason to lose the text
+            return
+
     def _metadata(self, pdf: Any) -> dict[str, Any]:
         meta: dict[str, Any] = {}
         try:
@@ -413,6 +435,12 @@ class PdfReader:
                 if id(ln) in captions:
                     # A table's title or "编制单位：… 单位：元": the heading of the rows below, not a passage.
                     out.line(ln.text, new=True, kind="heading", level=captions[id(ln)])
+                    prev, heading_line = None, None
+                    above.append(ln)
+                    continue
+                depth = p.outline.get(re.sub(r"\s+", "", ln.text))
+                if depth is not None:
+                    out.line(ln.text, new=True, kind="heading", level=_OUTLINE_LEVEL + min(depth, 2))
                     prev, heading_line = None, None
                     above.append(ln)
                     continue

@@ -11,6 +11,7 @@ from index.ingest import read_document
 from index.readers import configured
 from index.readers.base import ReadResult
 from index.readers.pdf import PdfReader
+from index.structure import paragraphs
 
 DOCS = Path(__file__).resolve().parents[3] / "eval" / "gold" / "documents"
 WANLI = DOCS / "shanghai-putuo-wanli-subdistrict-2023-department-budget.pdf"
@@ -112,3 +113,50 @@ def test_scanned_pages_are_read_by_ocr_and_flagged() -> None:
     assert [p.ocr for p in r.pages] == [True, True]
     assert "100元以上500元以下的罚款" in r.text
     assert any("OCR" in w for w in r.warnings)
+
+
+def _outlined_pdf() -> bytes:
+    """Two pages of Helvetica text and an outline: "Overview" (page 1) holding "Budget and staff" (page 2).
+    The headings are in the body's font size: only the outline tells them apart from text."""
+    objs: list[str] = []
+
+    def add(body: str) -> int:
+        objs.append(body)
+        return len(objs)
+
+    def content(lines: list[tuple[str, int]]) -> str:
+        ops = "BT /F1 11 Tf " + " ".join(f"1 0 0 1 72 {y} Tm ({t}) Tj" for t, y in lines) + " ET"
+        return f"<< /Length {len(ops)} >>\nstream\n{ops}\nendstream"
+
+    catalog, pages = add(""), add("")
+    font = add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    body1 = [("Overview", 720), ("The district received 183 requests in 2024 and answered all of them.", 700)]
+    body2 = [("Budget and staff", 760), ("Staff costs were 84 million yuan in 2023 for the department.", 740)]
+    c1, c2 = add(content(body1)), add(content(body2))
+    res = f"/MediaBox [0 0 595 842] /Resources << /Font << /F1 {font} 0 R >> >>"
+    p1 = add(f"<< /Type /Page /Parent {pages} 0 R /Contents {c1} 0 R {res} >>")
+    p2 = add(f"<< /Type /Page /Parent {pages} 0 R /Contents {c2} 0 R {res} >>")
+    root, o1, o2 = add(""), add(""), add("")
+    objs[root - 1] = f"<< /Type /Outlines /First {o1} 0 R /Last {o1} 0 R /Count 2 >>"
+    objs[o1 - 1] = (
+        f"<< /Title (Overview) /Parent {root} 0 R /Dest [{p1} 0 R /XYZ 0 720 0] /First {o2} 0 R /Last {o2} 0 R >>"
+    )
+    objs[o2 - 1] = f"<< /Title (Budget and staff) /Parent {o1} 0 R /Dest [{p2} 0 R /XYZ 0 760 0] >>"
+    objs[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R /Outlines {root} 0 R >>"
+    objs[pages - 1] = f"<< /Type /Pages /Kids [{p1} 0 R {p2} 0 R] /Count 2 >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root {catalog} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_the_outline_names_headings_that_look_like_text(tmp_path: Path) -> None:
+    (tmp_path / "o.pdf").write_bytes(_outlined_pdf())
+    doc = read_document(tmp_path / "o.pdf", tmp_path, configured(ocr="off"))
+    paras = {p.text[:5]: p.section for p in paragraphs(doc)}
+    assert paras == {"The d": ("Overview",), "Staff": ("Overview", "Budget and staff")}

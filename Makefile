@@ -19,12 +19,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -q -e ".[ocr,test]"
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@# Chromium drives the widget and console tests; a CJK font makes their screenshots show Chinese, not boxes.
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian chromium for the browser tests"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium; browser tests will be skipped"; \
-	  else echo "warning: chromium missing and not root: browser tests will be skipped"; fi; \
+	    echo "installing Debian chromium and fonts-noto-cjk for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	      || echo "warning: could not install chromium/fonts-noto-cjk; browser tests may be skipped"; \
+	  else echo "warning: chromium or a CJK font missing and not root: browser tests may be skipped"; fi; \
 	fi
 	touch $@
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +12,14 @@ from tests.service.browser.helpers import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+
+def test_a_chinese_font_is_installed_for_the_screenshots() -> None:
+    # Without one, Chromium draws every Chinese character of the widget as a box (`make test` installs
+    # Debian's fonts-noto-cjk).
+    assert shutil.which("fc-list"), "fontconfig is missing"
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    assert fonts.strip(), "no Chinese font: apt-get install fonts-noto-cjk"
 
 
 def test_screenshot_script_writes_small_pngs(fast_server: LiveServer, browser: Browser, tmp_path: Path) -> None:

@@ -129,6 +129,7 @@ class Scopes:
             reverse=True,
         )
         self._by_id = {s.doc_id: s for s in self._docs}
+        _place_names("洪泽区")  # loads jieba's tagger now (about a second), not on a citizen's first question
         self._latest: dict[str, int] = {}
         for s in self._docs:
             if s.series and s.year is not None:

@@ -80,14 +80,37 @@ class Normalizer:
         return _SPACES.sub(" ", text).strip().lower()
 
 
+class _CharTable(dict[int, str]):
+    """A ``str.translate`` table filled one character at a time from an OpenCC character conversion."""
+
+    def __init__(self, config: str) -> None:
+        super().__init__()
+        self._convert = opencc_converter(config)
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = self._convert(ch)
+        # One character in, one out: a table entry that would change the length is not used.
+        value = out if len(out) == 1 else ch
+        self[code] = value
+        return value
+
+
+@lru_cache(maxsize=4)
+def _char_table(config: str) -> _CharTable:
+    return _CharTable(config)
+
+
 def to_simplified(text: str) -> str:
-    """Display conversion to Simplified script: characters change, words never (品質 -> 品质, not 质量).
+    """Display conversion to Simplified script, character by character: 品質 -> 品质, never 质量; 執行率 ->
+    执行率, never 运行率. Each character is converted alone (OpenCC's character table; no phrase or regional
+    vocabulary table can reach it), so the text keeps its length, its offsets and its words.
 
     What a reader sees must still be the document's own wording; only matching uses tw2sp's phrases.
     """
-    return opencc_converter("t2s")(text)
+    return text.translate(_char_table("t2s"))
 
 
 def to_traditional(text: str) -> str:
-    """Display conversion to Traditional script, characters only (信息 -> 信息, 质量 -> 質量)."""
-    return opencc_converter("s2t")(text)
+    """Display conversion to Traditional script, character by character (信息 -> 信息, 质量 -> 質量)."""
+    return text.translate(_char_table("s2t"))

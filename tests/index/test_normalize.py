@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from index.lexical import JiebaTokenizer
@@ -74,3 +76,39 @@ def testopencc_converter_converters_are_built_once_per_config(norm: Normalizer) 
         norm("懷柔區森林")  # t2s (detection) and tw2sp alternate
     after = opencc_converter.cache_info()
     assert after.misses == before.misses and after.currsize >= 2
+
+
+# The report's words that a phrase-level (Taiwan -> mainland vocabulary) conversion reworded in quotes.
+REWORDINGS = {
+    "執行率": "运行率",
+    "核心條款": "内核条款",
+    "規範性文件": "规范性文档",
+    "效能": "性能",
+    "建立": "创建",
+    "整合": "集成",
+    "智慧": "智能",
+    "互動式": "交互式",
+    "品質": "质量",
+    "程式": "程序",
+}
+
+
+def test_simplified_view_of_every_corpus_line_changes_characters_only() -> None:
+    from tests.helpers import REPORT_DIR
+
+    lines = [ln for f in sorted(REPORT_DIR.glob("*.txt")) for ln in f.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) >= 15  # the report: headings and long paragraphs
+    changed = 0
+    for line in lines:
+        out = to_simplified(line)
+        assert len(out) == len(line), line
+        # Each character converted alone: no phrase table, so no word of another wording.
+        assert out == "".join(to_simplified(ch) for ch in line), line
+        for word, wrong in REWORDINGS.items():
+            for m in re.finditer(word, line):
+                assert out[m.start() : m.end()] != wrong, (word, line)
+        back = to_traditional(out)
+        assert len(back) == len(line)
+        changed += out != line
+    assert changed > len(lines) // 2  # it is a Traditional-script report: most lines do change
+    assert "执行率" in to_simplified("執行率") and "核心条款" in to_simplified("核心條款")

@@ -10,7 +10,11 @@
   var list = $("list"), detail = $("detail"), statusEl = $("status"), panel = $("docs"), panelBtn = $("docs-btn");
   var RECENT_KEY = "youju.console.recent", MAX_RECENT = 8, TOP_K = 10, DEBOUNCE = 250, POLL = 500;
   var UPLOADS = "uploads/"; // where the service stores uploaded files (YOUJU_UPLOAD_DIR, relative to the corpus)
-  var st = { data: null, sel: -1, key: "", ctl: null, timer: 0, sections: {}, opened: null, docs: [], byId: {} };
+  var st = { data: null, sel: -1, key: "", ctl: null, timer: 0, sections: {}, opened: null, docs: [], byId: {},
+    script: "orig", ctx: null };
+  var SCRIPT_KEY = "youju.console.script", SCRIPTS = ["orig", "hans", "hant"];
+  var SCRIPT_NAMES = { orig: "原文", hans: "简体", hant: "繁體" };
+  var conv = { hans: {}, hant: {} }, CONVERT_CHARS = 15000;
 
   function status(text, err) {
     statusEl.textContent = text;
@@ -48,7 +52,7 @@
   // section › section 第3页 (paged documents; 第3–4页, 第5页（页码3）) or 第N段; a first heading that repeats the
   // title (as a PDF's often does) is left out.
   function where(c) {
-    var sec = (c.section || []).filter(function (x, i) { return i || x !== c.title; }).join(" › ");
+    var sec = (c.section || []).filter(function (x, i) { return i || x !== c.title; }).map(disp).join(" › ");
     return (sec ? sec + " " : "") + (C.pageText(c) || "第" + c.paragraph + "段");
   }
   // What a reader must know about the source: OCR'd text, a newer edition (with its title when known).
@@ -58,10 +62,95 @@
     if (c.superseded_by) n.push("该文件已有更新版本" + (newer ? "《" + newer.title + "》" : ""));
     return n;
   }
+  // The sentences of a result that hold its highlights (what answers), else the whole passage.
+  function answering(r) {
+    var parts = r.text.match(/[^。！？；!?;\n]*[。！？；!?;\n]+[”」』）)]*|[^。！？；!?;\n]+$/g) || [r.text];
+    var out = "", at = 0;
+    var hs = r.highlights || [];
+    parts.forEach(function (p) {
+      var a = at, b = at + p.length;
+      at = b;
+      if (hs.some(function (h) { return h.start < b && a < h.end; })) out += p;
+    });
+    return (out || r.text).trim();
+  }
+  // What staff read out or paste into a ticket: the answering sentence(s), then title, nearest heading and
+  // page (paged documents) or paragraph; in the script shown on screen.
   function copyText(r) {
     var c = r.citation, n = notes(c);
-    return "「" + r.text + "」\n——《" + c.title + "》 " + where(c) + "（字符 " + c.start + "–" + c.end + "）" +
-      (n.length ? "\n注：" + n.join("；") + "。" : "");
+    var heads = (c.section || []).filter(function (x, i) { return i || x !== c.title; });
+    var sec = heads.length ? disp(heads[heads.length - 1]) + " " : "";
+    return "「" + answering({ text: disp(r.text), highlights: r.highlights }) + "」\n——《" + disp(c.title) + "》 " + sec +
+      (C.pageText(c) || "第" + c.paragraph + "段") + (n.length ? "\n注：" + n.join("；") + "。" : "");
+  }
+
+  // ------------------------------------------------------------------ 原文 / 简体 / 繁體
+  // Script conversion changes characters only (the service converts character by character), so offsets
+  // and highlights stay valid; staff read answers aloud to callers used to either script.
+  function disp(s) {
+    if (st.script === "orig" || s == null) return s;
+    var v = conv[st.script][s];
+    return v == null ? s : v;
+  }
+  function prepare(texts) {
+    if (st.script === "orig") return Promise.resolve();
+    var to = st.script, cache = conv[to], want = [], seen = {}, batches = [], cur = [], n = 0;
+    texts.forEach(function (t) {
+      if (t && cache[t] == null && !seen[t]) { seen[t] = 1; want.push(t); }
+    });
+    want.forEach(function (t) {
+      if (n + t.length > CONVERT_CHARS && cur.length) { batches.push(cur); cur = []; n = 0; }
+      cur.push(t);
+      n += t.length;
+    });
+    if (cur.length) batches.push(cur);
+    return Promise.all(batches.map(function (b) {
+      return api("/api/v1/convert", { texts: b, to: to }).then(function (d) {
+        b.forEach(function (t, i) { cache[t] = d.texts[i]; });
+      });
+    }));
+  }
+  function resultTexts(d) {
+    var out = [];
+    ((d && d.results) || []).forEach(function (r) {
+      out.push(r.text, r.citation.title);
+      (r.citation.section || []).forEach(function (x) { out.push(x); });
+    });
+    return out;
+  }
+  function ctxTexts(p) {
+    var out = [];
+    [p.previous, p.paragraph, p.next].forEach(function (x) {
+      if (!x) return;
+      out.push(x.text);
+      (x.section || []).forEach(function (y) { out.push(y); });
+    });
+    return out;
+  }
+  function setScript(s, quiet) {
+    var old = st.script;
+    st.script = s;
+    var b = $("script");
+    b.textContent = "字形：" + SCRIPT_NAMES[s];
+    b.setAttribute("aria-label", "字形：" + SCRIPT_NAMES[s] + "（按 s 切换）");
+    var texts = resultTexts(st.data).concat(st.ctx ? ctxTexts(st.ctx.p) : []);
+    return prepare(texts).then(function () {
+      try { localStorage.setItem(SCRIPT_KEY, s); } catch (e) { /* off */ }
+      redraw();
+      if (!quiet) toast("字形：" + SCRIPT_NAMES[s]);
+    }, function (e) {
+      // Never leave the old script under a new label: go back, and say why.
+      st.script = old;
+      b.textContent = "字形：" + SCRIPT_NAMES[old];
+      toast("字形转换失败：" + errText(e));
+    });
+  }
+  function redraw() {
+    if (!st.data) return;
+    var sel = st.sel;
+    draw(st.data);
+    if (sel >= 0) select(sel);
+    if (st.ctx) drawCtx(st.ctx.r, st.ctx.p);
   }
 
   // --------------------------------------------------------------------------------- recent
@@ -146,6 +235,16 @@
 
   function show(d) {
     st.data = d;
+    st.ctx = null;
+    if (st.script === "orig" || !d) return draw(d);
+    draw(d); // the original at once; the converted text as soon as it arrives
+    prepare(resultTexts(d)).then(function () { if (st.data === d) redraw(); }, function (e) {
+      st.script = "orig";
+      $("script").textContent = "字形：" + SCRIPT_NAMES.orig;
+      toast("字形转换失败，显示原文：" + errText(e));
+    });
+  }
+  function draw(d) {
     st.sel = -1;
     list.replaceChildren();
     list.removeAttribute("aria-activedescendant");
@@ -161,9 +260,9 @@
       var h = el("div", "rh");
       h.appendChild(el("span", "rk", String(i + 1)));
       h.appendChild(el("span", "sc", r.score.toFixed(2)));
-      h.appendChild(el("span", "dt", "《" + c.title + "》"));
+      h.appendChild(el("span", "dt", "《" + disp(c.title) + "》"));
       var ci = el("span", "ci", where(c));
-      ci.title = "《" + c.title + "》 " + where(c);
+      ci.title = "《" + disp(c.title) + "》 " + where(c);
       h.appendChild(ci);
       if (c.ocr) h.appendChild(badge("扫描件", "扫描件识别文字，请以原件为准"));
       if (c.superseded_by) h.appendChild(badge("有新版", notes({ superseded_by: c.superseded_by })[0]));
@@ -179,7 +278,7 @@
       });
       h.appendChild(cp);
       li.appendChild(h);
-      li.appendChild(marked(el("p", "tx"), r.text, r.highlights));
+      li.appendChild(marked(el("p", "tx"), disp(r.text), r.highlights));
       li.addEventListener("click", function () {
         select(i);
         openCtx();
@@ -225,7 +324,11 @@
     detail.replaceChildren(el("p", "empty", "正在载入整段…"));
     api("/api/v1/passages/" + encodeURIComponent(r.passage_id)).then(function (p) {
       if (st.opened !== r) return;
-      drawCtx(r, p);
+      return prepare(ctxTexts(p)).catch(function () { /* shown in the original */ }).then(function () {
+        if (st.opened !== r) return;
+        st.ctx = { r: r, p: p };
+        drawCtx(r, p);
+      });
     }, function (e) {
       if (st.opened !== r) return;
       detail.replaceChildren(el("p", "empty", errText(e)));
@@ -234,19 +337,19 @@
   function neighbour(frag, label, para) {
     if (!para) return;
     var box = paraBox("nb", label, para);
-    box.appendChild(el("p", "", para.text));
+    box.appendChild(el("p", "", disp(para.text)));
     frag.appendChild(box);
   }
 
   function paraBox(cls, label, para) {
     var box = el("div", "pp " + cls);
     box.appendChild(el("h3", "", label + " · 第" + para.paragraph + "段" +
-      (cls === "cur" ? "" : "（" + ((para.section || []).slice(-1)[0] || "正文") + "）")));
+      (cls === "cur" ? "" : "（" + (disp((para.section || []).slice(-1)[0]) || "正文") + "）")));
     return box;
   }
   function drawCtx(r, p) {
     var c = r.citation, frag = document.createDocumentFragment(), head = el("div", "dh");
-    head.appendChild(el("h2", "", "《" + c.title + "》"));
+    head.appendChild(el("h2", "", "《" + disp(c.title) + "》"));
     head.appendChild(el("p", "path", where(c) + "（字符 " + c.start + "–" + c.end + "）"));
     notes(c).forEach(function (n) { head.appendChild(el("p", "note", n)); });
     var acts = el("div", "acts"), b = el("button", "", "复制原文＋出处（c）");
@@ -259,11 +362,13 @@
     var para = p.paragraph, cur = paraBox("cur", "本段", para || { paragraph: c.paragraph }), tx = el("p");
     var a = para && C.around(para.text, r.text, c.start - para.start);
     if (a) {
-      tx.appendChild(document.createTextNode(a.before));
-      tx.appendChild(marked(el("span", "hit"), r.text, r.highlights));
-      tx.appendChild(document.createTextNode(a.after));
-    } else if (para) tx.textContent = para.text;
-    else marked(tx, r.text, r.highlights);
+      // Conversion keeps every character's place, so the converted paragraph splits where the original does.
+      var whole = disp(para.text);
+      tx.appendChild(document.createTextNode(whole.slice(0, a.before.length)));
+      tx.appendChild(marked(el("span", "hit"), disp(r.text), r.highlights));
+      tx.appendChild(document.createTextNode(whole.slice(whole.length - a.after.length)));
+    } else if (para) tx.textContent = disp(para.text);
+    else marked(tx, disp(r.text), r.highlights);
     cur.appendChild(tx);
     frag.appendChild(cur);
     neighbour(frag, "下一段", p.next);
@@ -611,10 +716,19 @@
     } else if (e.key === "d" || e.key === "D") {
       e.preventDefault();
       openPanel(panel.hidden);
+    } else if (e.key === "s" || e.key === "S") {
+      e.preventDefault();
+      setScript(SCRIPTS[(SCRIPTS.indexOf(st.script) + 1) % SCRIPTS.length]);
     }
+  });
+  $("script").addEventListener("click", function () {
+    setScript(SCRIPTS[(SCRIPTS.indexOf(st.script) + 1) % SCRIPTS.length]);
   });
 
   // ---------------------------------------------------------------------------------- start
+  var saved = "orig";
+  try { saved = localStorage.getItem(SCRIPT_KEY) || "orig"; } catch (e) { /* off */ }
+  setScript(SCRIPTS.indexOf(saved) >= 0 ? saved : "orig", true);
   drawRecent();
   loadDocs().catch(function () { /* the filters stay at 全部… */ });
   loadStatus();

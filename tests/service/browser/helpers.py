@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -243,3 +244,34 @@ CONTRAST_JS = "\n".join(
 
 def contrast_failures(page: Page, root: str = "document") -> list[Any]:
     return list(page.evaluate(CONTRAST_JS, root))
+
+
+# A sentence: up to and including its closing marks (。！？；, line breaks) and closing quotes/brackets.
+_SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;\n]+[”」』）)]*|[^。！？；!?;\n]+$")
+
+
+def answering_sentences(r: dict[str, Any]) -> str:
+    """The sentences of a result that hold a highlight (the whole passage when none does)."""
+    out, at = "", 0
+    for m in _SENTENCE.finditer(r["text"]):
+        a, b = at, at + len(m.group(0))
+        at = b
+        if any(h["start"] < b and a < h["end"] for h in r["highlights"]):
+            out += m.group(0)
+    return (out or r["text"]).strip()
+
+
+def expected_copy(r: dict[str, Any], notes: list[str] | None = None, convert: Callable[[str], str] = str) -> str:
+    """What the console's copy gives for a result: the answering sentence(s), then 《title》, the nearest
+    heading and the page or paragraph (in the script shown: ``convert``)."""
+    c = r["citation"]
+    heads = [s for i, s in enumerate(c["section"]) if i or s != c["title"]]
+    sec = convert(heads[-1]) + " " if heads else ""
+    if c["page"] is None:
+        at = f"第{c['paragraph']}段"
+    else:
+        at = f"第{c['page']}页" if c["page_end"] == c["page"] else f"第{c['page']}–{c['page_end']}页"
+        if c.get("printed_page") is not None and str(c["printed_page"]) != str(c["page"]):
+            at += f"（页码{c['printed_page']}{'起' if c['page_end'] != c['page'] else ''}）"
+    text = f"「{convert(answering_sentences(r))}」\n——《{convert(c['title'])}》 {sec}{at}"
+    return text + (f"\n注：{'；'.join(notes)}。" if notes else "")

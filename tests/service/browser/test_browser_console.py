@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.service.browser.helpers import LiveServer, NewPage, contrast_failures
+from index.normalize import to_simplified, to_traditional
+from tests.service.browser.helpers import LiveServer, NewPage, contrast_failures, expected_copy
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -46,13 +47,6 @@ def api_search(page: Page, body: dict[str, Any]) -> Any:
                      body: JSON.stringify(b)}).then(r => r.json())""",
         body,
     )
-
-
-def expected_copy(r: dict[str, Any]) -> str:
-    c = r["citation"]
-    sec = " › ".join(c["section"])
-    where = (sec + " " if sec else "") + f"第{c['paragraph']}段"
-    return f"「{r['text']}」\n——《{c['title']}》 {where}（字符 {c['start']}–{c['end']}）"
 
 
 def citation_title(row: Locator) -> str:
@@ -101,7 +95,7 @@ def test_keyboard_search_context_and_copy(fast_server: LiveServer, new_page: New
     assert "已复制第 2 条" in page.locator("#toast").inner_text()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == expected_copy(r)
-    assert re.fullmatch(r"「.+」\n——《.+》 .*第\d+段（字符 \d+–\d+）", copied, re.S)
+    assert re.fullmatch(r"「.+」\n——《.+》 .*第\d+段", copied, re.S)  # no character offsets
     # Esc goes back to the search box, `/` too from anywhere else.
     page.keyboard.press("Escape")
     assert page.evaluate("document.activeElement.id") == "q"
@@ -260,11 +254,53 @@ def test_real_model_answer_and_low_confidence(model_server: LiveServer, new_page
     page.locator("#toast.on").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("「") and "77.57%" in copied
-    assert "——《北京市懷柔區2024年法治政府建設年度情況報告》 一、主要舉措和成效 › (五)" in copied
+    # The answering sentence, then title, nearest heading and paragraph: what is read out or pasted.
+    assert "——《北京市懷柔區2024年法治政府建設年度情況報告》 (五)聚焦重點難點" in copied
+    assert "字符" not in copied
     page.keyboard.press("Escape")
     rows = search(page, "北京今天天气怎么样")
     assert page.locator("#warn").is_visible()  # answered=false: weak matches shown, flagged
     assert rows.count() > 0 and rows.locator(".low").count() == rows.count()
+
+
+def test_script_switch_shows_and_copies_simplified_characters_never_other_words(
+    fast_server: LiveServer, new_page: NewPage
+) -> None:
+    page = new_page(permissions=CLIPBOARD)
+    open_console(page, fast_server)
+    rows = search(page, "森林覆盖率")
+    original = rows.first.locator(".tx").inner_text()
+    assert original != to_simplified(original)  # the shipped report is in Traditional script
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.locator("#detail .pp.cur").wait_for()
+    page.keyboard.press("s")  # 原文 -> 简体
+    page.wait_for_function("document.querySelector('#script').textContent.includes('简体')")
+    page.wait_for_function(
+        "t => document.querySelector('#list .tx').innerText === t", arg=to_simplified(original), timeout=5000
+    )
+    shown = rows.first.locator(".tx").inner_text()
+    assert len(shown) == len(original)  # characters change, never words
+    assert "怀柔" in page.locator("#detail").inner_text() or "区" in page.locator("#detail").inner_text()
+    assert "懷" not in page.locator("#detail .pp.cur").inner_text()
+    r = api_search(page, {"query": "森林覆盖率", "top_k": 10})["results"][0]
+    page.keyboard.press("c")
+    page.locator("#toast.on").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == expected_copy(r, convert=to_simplified)
+    page.keyboard.press("s")  # -> 繁體
+    page.wait_for_function("document.querySelector('#script').textContent.includes('繁體')")
+    page.wait_for_function(
+        "t => document.querySelector('#list .tx').innerText === t", arg=to_traditional(original), timeout=5000
+    )
+    # The choice is kept for the next call.
+    page.reload()
+    page.locator("#q").wait_for()
+    assert "繁體" in page.locator("#script").inner_text()
+    page.keyboard.press("Escape")
+    page.locator("#detail").click()
+    page.keyboard.press("s")  # -> 原文
+    page.wait_for_function("document.querySelector('#script').textContent.includes('原文')")
+    assert page.js_errors == []
 
 
 def test_text_contrast_meets_wcag_aa(fast_server: LiveServer, new_page: NewPage) -> None:

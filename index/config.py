@@ -62,8 +62,10 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(500, ge=1, description="Longest accepted question, in characters.")
     default_top_k: int = Field(5, ge=1, description="Results returned when the caller gives none.")
     max_top_k: int = Field(20, ge=1, le=100, description="Most results one question may ask for (CLI and API).")
-    reranker: Literal["none"] = Field(
-        "none", description="Reranking of the fused candidates (index/rerank/); `none` keeps the fused order."
+    reranker: str = Field(
+        "none",
+        description="Cross-encoder that rereads the best fused candidates (index/rerank/): `e5-cross` (trained "
+        "here, shipped), a sentence-transformers CrossEncoder directory or cached hub id, or `none`.",
     )
     answerability: Literal["logistic"] = Field(
         "logistic",

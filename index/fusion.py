@@ -37,6 +37,10 @@ CANDIDATES = 100
 DENSE_WEIGHT = 0.4
 RRF_K = 60
 FIGURE_PENALTY = 0.2
+# The cross-encoder (``YOUJU_RERANKER``) reads the RERANK_CANDIDATES best fused passages and adds
+# RERANK_WEIGHT times its probability to their fused score; see ``rerank_blend``.
+RERANK_CANDIDATES = 8
+RERANK_WEIGHT = 0.5
 
 
 def minmax(x: FloatArray) -> FloatArray:
@@ -86,3 +90,18 @@ def fuse(
 def figure_prior(fused: FloatArray, has_figure: npt.NDArray[np.bool_], penalty: float = FIGURE_PENALTY) -> FloatArray:
     """``fused`` less ``penalty`` for each candidate whose passage has no figure at all."""
     return (fused - np.where(has_figure, 0.0, penalty)).astype(np.float32)
+
+
+def rerank_top(fused: FloatArray, n: int = RERANK_CANDIDATES) -> npt.NDArray[np.int64]:
+    """Positions of the ``n`` best fused candidates, best first: the ones a cross-encoder reads."""
+    return np.argsort(-fused, kind="stable")[:n].astype(np.int64)
+
+
+def rerank_blend(
+    fused: FloatArray, positions: npt.NDArray[np.int64], probs: FloatArray, weight: float = RERANK_WEIGHT
+) -> FloatArray:
+    """``fused + weight * p`` for the candidates the cross-encoder read (``p`` its probability that the
+    passage answers), ``fused`` for the rest, which were behind them already and stay behind."""
+    out = fused.astype(np.float32, copy=True)
+    out[positions] += np.float32(weight) * probs.astype(np.float32)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from index import answerability, embed, readers, rerank, store
@@ -45,6 +46,21 @@ def set_threads(threads: int) -> None:
 
     torch.set_num_threads(n)
     faiss.omp_set_num_threads(n)
+
+
+@lru_cache(maxsize=2)
+def _reranker(name: str, cache_dir: Path) -> rerank.Reranker | None:
+    def e5_dir() -> Path:
+        from index.embed.models import DEFAULT_MODEL_ID, resolve_model_path
+
+        return Path(resolve_model_path(DEFAULT_MODEL_ID, cache_dir))
+
+    return rerank.create(name, e5_dir)
+
+
+def make_reranker(settings: Settings) -> rerank.Reranker | None:
+    """The configured reranker, loaded once per process (``None`` when ``YOUJU_RERANKER=none``)."""
+    return _reranker(settings.reranker, settings.cache_dir)
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -93,7 +109,7 @@ def searcher_for(settings: Settings, index: store.LoadedIndex, embedder: Embedde
         index,
         embedder,
         answerability=answerability.create(settings.answerability, settings.no_answer_threshold),
-        reranker=rerank.create(settings.reranker),
+        reranker=make_reranker(settings),
         max_query_chars=settings.max_query_chars,
         max_top_k=settings.max_top_k,
     )

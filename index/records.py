@@ -7,7 +7,7 @@ the views of them that leave the core. Field descriptions here are the API docum
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -73,6 +73,11 @@ class Answer(Record):
     query: str = Field(description="The question as searched (trimmed, NFC).")
     answered: bool = Field(description="False when the reports hold no passage that answers the question.")
     confidence: float
+    reason: Literal["answered", "no_answer", "not_a_question"] = Field(
+        "answered",
+        description="`answered`; `no_answer`: the documents hold nothing that answers it (refer to 12345); "
+        "`not_a_question`: greetings, punctuation, emoji or keyboard noise, nothing was searched.",
+    )
     results: list[Result] = Field(default_factory=list)
 
     model_config = ConfigDict(
@@ -82,6 +87,7 @@ class Answer(Record):
                     "query": "怀柔森林覆盖率多少",
                     "answered": True,
                     "confidence": 0.83,
+                    "reason": "answered",
                     "results": [
                         {
                             "passage_id": "3f9c2a1b7d4e5f60",

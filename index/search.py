@@ -29,12 +29,15 @@ from index.errors import (
     PassageNotFoundError,
     QueryTooLongError,
 )
+from index.followup import combine
 from index.highlight import asks_for_figure, highlight
+from index.intent import not_a_question
 from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
 from index.normalize import Normalizer
 from index.passage import Document, Page, Passage
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
 from index.rerank import Reranker
+from index.rerank.pairs import passage_side
 from index.scope import QueryScope, Scopes, query_scope
 from index.store import LoadedIndex
 from index.synonyms import Expander
@@ -47,15 +50,30 @@ MAX_TOP_K = 20
 
 _DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, what: str = "the question", *, keep_length: bool = False) -> str:
+    """The one check of user text (questions, comments, texts to convert; API and CLI): control
+    characters and unpaired surrogates (which no encoding can write) are refused with InvalidQueryError;
+    bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which would visibly reverse the
+    citation line they are echoed in, are removed; the result is NFC. ``keep_length``: only refuse (texts
+    whose offsets must survive, such as those sent for script conversion)."""
+    if _CONTROL.search(text):
+        raise InvalidQueryError(f"{what} contains control characters")
+    if _SURROGATE.search(text):
+        raise InvalidQueryError(f"{what} contains invalid characters (unpaired UTF-16 surrogates)")
+    if keep_length:
+        return text
+    return unicodedata.normalize("NFC", _BIDI.sub("", text))
 
 
 def validate_query(query: Any, max_chars: int) -> str:
     """The stripped question, or InvalidQueryError with a message a user understands."""
     if not isinstance(query, str):
         raise InvalidQueryError("the question must be text")
-    if _CONTROL.search(query):
-        raise InvalidQueryError("the question contains control characters")
-    q = unicodedata.normalize("NFC", query).strip()
+    q = clean_text(query).strip()
     if not q:
         raise InvalidQueryError("the question is empty")
     if len(q) > max_chars:
@@ -101,6 +119,7 @@ class Ranked:
     year_missing: float = 0.0  # 1 when the best result is neither of nor mentions the year named
     unit_missing: float = 0.0  # 1 when the question asks for a unit (张, 天, 元…) the best result never states
     margin: float = 0.0  # fused score of the best paragraph less that of the second best (1.0 if alone)
+    judge: float = -1.0  # the reranker's probability that the best passage answers (-1: no reranker)
 
     def signals(self, query: str) -> Signals:
         """What the answer decision weighs for this ranking of ``query``."""
@@ -113,6 +132,7 @@ class Ranked:
             self.year_missing,
             self.unit_missing,
             self.margin,
+            self.judge,
         )
 
 
@@ -145,6 +165,9 @@ class Searcher:
         self.dense_weight = dense_weight
         self.answerability = answerability or create_answerability("logistic")
         self.reranker = reranker
+        self.rerank_candidates = fusion.RERANK_CANDIDATES
+        self.rerank_weight = fusion.RERANK_WEIGHT
+        self._sides: dict[int, str] = {}
         self.max_query_chars = max_query_chars
         self.max_top_k = max_top_k
         self.strip_scope_terms = True
@@ -273,8 +296,13 @@ class Searcher:
         if self.figure_penalty and asks_for_figure(nq):
             # A question for a quantity is not answered by a passage without a single figure.
             fused = fusion.figure_prior(fused, self._has_figure[cands.ids], self.figure_penalty)
+        judged: dict[int, float] = {}
         if self.reranker is not None:
-            fused = self.reranker.rerank(nq, [ix.passages[int(c)] for c in cands.ids], fused)
+            read = fusion.rerank_top(fused, self.rerank_candidates)
+            rows_read = [int(cands.ids[i]) for i in read]
+            probs = self.reranker.score(nq, [self.pair_side(r) for r in rows_read])
+            fused = fusion.rerank_blend(fused, read, probs, self.rerank_weight)
+            judged = {r: float(p) for r, p in zip(rows_read, probs, strict=True)}
         if priors:
             by_doc = np.array([priors.get(d, 0.0) for d in self._doc_ids], dtype=np.float32)
             fused = fused + by_doc[self._doc_of_row[cands.ids]]
@@ -315,7 +343,16 @@ class Searcher:
             self.scopes.year_missing(qs, best.doc_id, best_text),
             unit_missing(nq, best.norm_text),
             margin,
+            judged.get(top, 0.0) if self.reranker is not None else -1.0,
         )
+
+    def pair_side(self, row: int) -> str:
+        """The passage half of a cross-encoder pair for passage ``row`` (memoised)."""
+        side = self._sides.get(row)
+        if side is None:
+            p = self.index.passages[row]
+            side = self._sides[row] = passage_side(p.norm_text, self._section_norm(p))
+        return side
 
     def _section_norm(self, p: Passage) -> tuple[str, ...]:
         if p.section not in self._norm_sections:
@@ -356,6 +393,8 @@ class Searcher:
 
     def decide(self, query: str, ranked: Ranked) -> Decision:
         """Does the best result answer the question? The one place this is decided."""
+        if not_a_question(ranked.query_norm or self.analyze(query)[0]):
+            return Decision(answered=False, confidence=0.0, not_a_question=True)
         if not ranked.rows:
             return Decision(answered=False, confidence=0.0)
         return self.answerability.decide(ranked.signals(query))
@@ -369,22 +408,35 @@ class Searcher:
         document_id: str | None = None,
         section: str | None = None,
         filters: Filters | None = None,
+        previous: str | None = None,
     ) -> Answer:
         """Cited answers for a question. ``filters`` (or the shorthands ``document_id`` and ``section``, text
-        a heading contains) narrow it."""
+        a heading contains) narrow it. ``previous``: the question asked just before, for follow-ups such as
+        那2025年呢 (``index/followup.py``); ``Answer.query`` is then the question as searched."""
         q = validate_query(query, self.max_query_chars)
+        if previous:
+            q = validate_query(combine(q, validate_query(previous, self.max_query_chars)), 2 * self.max_query_chars)
         top_k = check_top_k(top_k, self.max_top_k)
         if document_id is not None or section is not None:
             base = filters or Filters()
             ids = frozenset({document_id}) if document_id is not None else base.document_ids
             filters = replace(base, document_ids=ids, section=section if section is not None else base.section)
+        if not_a_question(self.analyze(q)[0]):
+            # 在吗, ？？？, 😀, asdfgh: searching would only find noise.
+            return Answer(query=q, answered=False, confidence=0.0, reason="not_a_question")
         ranked = self.rank(q, depth=top_k, filters=filters)
         decision = self.decide(q, ranked)
         results = [
             self._present(row, score, ranked.fused, ranked.query_tokens, ranked.query_norm)
             for row, score in zip(ranked.rows, ranked.scores, strict=True)
         ]
-        return Answer(query=q, answered=decision.answered, confidence=decision.confidence, results=results)
+        return Answer(
+            query=q,
+            answered=decision.answered,
+            confidence=decision.confidence,
+            reason=decision.reason,
+            results=results,
+        )
 
     def _citation(self, p: Passage, start: int, end: int) -> Citation:
         doc = self.index.documents[p.doc_id]

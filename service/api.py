@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 
 from index.normalize import to_simplified, to_traditional
 from index.records import Answer, FileReport, PassageView
-from index.search import Filters, check_top_k, validate_query
+from index.search import Filters, check_top_k, clean_text, validate_query
 from service.auth import check_admin, check_staff
 from service.errors import ApiError
 from service.ratelimit import client_ip, rate_key
@@ -96,7 +96,9 @@ async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
         issuer=body.issuer,
         section=body.section,
     )
-    return await runtime.gate.run(lambda: searcher.search(body.query, top_k, filters=filters))
+    if body.previous:
+        validate_query(body.previous, settings.max_query_chars)
+    return await runtime.gate.run(lambda: searcher.search(body.query, top_k, filters=filters, previous=body.previous))
 
 
 @public.get("/passages/{passage_id}", response_model=PassageView, responses={404: {"model": ErrorResponse}})
@@ -152,7 +154,7 @@ async def convert(body: ConvertRequest, runtime: RuntimeDep) -> ConvertResponse:
     if total > limit:
         raise ApiError(413, "texts_too_long", f"the texts hold {total} characters together; the limit is {limit}")
     fn = to_simplified if body.to == "hans" else to_traditional
-    texts = body.texts
+    texts = [clean_text(t, "a text to convert", keep_length=True) for t in body.texts]
     out = await runtime.gate.run(lambda: [fn(t) if t else t for t in texts])
     return ConvertResponse(texts=out)
 
@@ -163,7 +165,7 @@ async def feedback(body: FeedbackRequest, request: Request, runtime: RuntimeDep)
     query = validate_query(body.query, runtime.settings.max_query_chars)
     searcher = runtime.require()
     searcher.passage(body.passage_id)  # 404 passage_not_found for an unknown id
-    comment = body.comment.strip() if body.comment else None
+    comment = clean_text(body.comment, "the comment").strip() if body.comment else None
     store = runtime.require_feedback()
     ip = client_ip(request.scope)
     build = searcher.index.manifest.build_id

@@ -30,6 +30,7 @@ class SearchRequest(BaseModel):
             "examples": [
                 {"query": "怀柔森林覆盖率多少", "top_k": 5},
                 {"query": "行政复议案件有多少件", "top_k": 3, "section": "一、"},
+                {"query": "那2025年呢", "previous": "2024年行政执法有哪些举措"},
             ]
         },
     )
@@ -38,6 +39,14 @@ class SearchRequest(BaseModel):
         description="The citizen's question, in Simplified or Traditional Chinese (at most max_query_chars "
         "characters after trimming; no control characters).",
         examples=["怀柔森林覆盖率多少"],
+    )
+    previous: str | None = Field(
+        None,
+        max_length=2000,
+        description="The question asked just before in the same conversation. An elliptical follow-up "
+        "(那2025年呢, 还有怀柔镇呢) is read against it and the answer's `query` says what was searched; a "
+        "complete question ignores it.",
+        examples=["2024年行政执法有哪些举措"],
     )
     top_k: int | None = Field(
         None,

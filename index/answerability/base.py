@@ -8,7 +8,7 @@ made — the CLI, the API and the evaluation all go through it — so a better m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,23 @@ class Signals:
     year_missing: float = 0.0  # 1 when the best result is neither of nor mentions the year named
     unit_missing: float = 0.0  # 1 when the question asks for a figure in a unit the best result never states
     margin: float = 0.0  # fused score of the best paragraph less the second best's (how clear the winner is)
+    judge: float = -1.0  # the reranker's probability that the best passage answers; -1 without a reranker
+
+
+Reason = Literal["answered", "no_answer", "not_a_question"]
 
 
 @dataclass(frozen=True)
 class Decision:
     answered: bool
     confidence: float  # 0..1
+    not_a_question: bool = False  # greetings, punctuation, emoji, keyboard noise (index/intent.py)
+
+    @property
+    def reason(self) -> Reason:
+        if self.not_a_question:
+            return "not_a_question"
+        return "answered" if self.answered else "no_answer"
 
 
 class Answerability(Protocol):

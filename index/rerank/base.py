@@ -1,9 +1,9 @@
-"""The reranking stage: rescores the fused candidates of a question before they are grouped into
-paragraphs. A reranker sees the question and each candidate passage (a cross-encoder, say) and returns
-new scores for them; the rest of the ranking — paragraph grouping, the answer decision, highlighting —
-does not change.
+"""The reranking stage: a model that reads the question and a candidate passage together (a
+cross-encoder) and says how likely the passage answers it. The searcher has it read the best fused
+candidates, blends its probabilities into their scores (``fusion.rerank_blend``) and hands the best
+result's probability to the answer decision; paragraph grouping and highlighting do not change.
 
-``none`` (the default) is no reranker: the fused scores stand, at no cost.
+``none`` (the default when no model is configured) is no reranker: the fused scores stand, at no cost.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from index.passage import Passage
-
 FloatArray = npt.NDArray[np.float32]
 
 
 class Reranker(Protocol):
-    name: str
+    name: str  # recorded with each answer decision and in the evaluation report
 
-    def rerank(self, query_norm: str, passages: list[Passage], scores: FloatArray) -> FloatArray:
-        """New scores for ``passages`` (aligned with ``scores``, the fused ones); higher is better."""
+    def score(self, query: str, passages: list[str]) -> FloatArray:
+        """Probability (0..1) that each passage answers ``query``; both in matching form, passages as
+        ``index.rerank.pairs.passage_side`` renders them."""
         ...

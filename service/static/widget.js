@@ -19,11 +19,12 @@
       launch: "问问报告", launchL: "打开有据：用报告原文回答您的问题", title: "有据 · 问问这份报告",
       intro: "我只摘录报告原文来回答，并注明出处。", tryQ: "可以试试：", ph: "输入您的问题", qL: "您的问题",
       send: "发送", close: "关闭", scriptL: "字形", langB: "EN", langL: "Switch to English",
-      you: "您问：", load: "正在报告中查找…", found: function (n) { return "找到 " + n + " 处报告原文："; },
+      you: "您问：", asF: function (q) { return "按“" + q + "”查找："; }, load: "正在报告中查找…", found: function (n) { return "找到 " + n + " 处报告原文："; },
       para: function (n) { return "第" + n + "段"; }, more: "查看整段", less: "收起整段",
       ocr: "扫描件识别文字，请以原件为准", old: "该文件已有更新版本",
       yes: "有帮助", no: "没帮助", thanks: "谢谢您的反馈", fbL: "这条出处对您有帮助吗？",
-      none: "这份报告没有回答这个问题。", hot1: "如需帮助，请拨打 ", hot2: " 市民服务热线。",
+      none: "这份报告没有回答这个问题。",
+      nq: "我只能用报告原文回答关于报告内容的问题，请直接输入您想问的事，例如“森林覆盖率多少”。", hot1: "如需帮助，请拨打 ", hot2: " 市民服务热线。",
       wait: function (s) { return "提问太频繁了，请等 " + s + " 秒后再试。"; },
       net: "网络连接出错，请检查网络后再试。", busy: "服务暂时繁忙，请稍后再试。",
       long: "问题太长了，请精简后再试。", bad: "无法处理这个问题，请换个说法再试。", err: "出错了，请稍后再试。",
@@ -34,12 +35,13 @@
       intro: "I answer only with quoted passages of the report, with their source.", tryQ: " Try:",
       ph: "Type your question",
       qL: "Your question", send: "Send", close: "Close", scriptL: "Script", langB: "中文", langL: "切换到中文",
-      you: "You asked: ", load: "Searching the report…",
+      you: "You asked: ", asF: function (q) { return "Searched for \u201c" + q + "\u201d:"; }, load: "Searching the report…",
       found: function (n) { return n + " passage" + (n > 1 ? "s" : "") + " from the report:"; },
       para: function (n) { return "paragraph " + n; }, more: "Show whole paragraph", less: "Hide paragraph",
       ocr: "Read from a scan: check the original", old: "A newer edition of this document exists",
       yes: "Helpful", no: "Not helpful", thanks: "Thank you for your feedback", fbL: "Was this passage helpful?",
-      none: "This report does not answer that question.", hot1: "For help, call the ", hot2: " citizen hotline.",
+      none: "This report does not answer that question.",
+      nq: "I can only answer questions about the report, with its own words. Please type what you want to know, e.g. \"What is the forest coverage?\"", hot1: "For help, call the ", hot2: " citizen hotline.",
       wait: function (s) { return "Too many questions at once. Please wait " + s + " seconds and try again."; },
       net: "Network error. Check your connection and try again.", busy: "The service is busy. Please try again shortly.",
       long: "The question is too long. Please shorten it.", bad: "That question could not be processed. Please rephrase it.",
@@ -290,6 +292,7 @@
     q.appendChild(el("span", "sr", t("you")));
     q.appendChild(document.createTextNode(it.q));
     node.appendChild(q);
+    if (it.d && it.d.query && it.d.query !== it.q) node.appendChild(el("p", "m", t("asF")(it.d.query)));
     if (it.st === "load") {
       node.appendChild(el("p", "m ld", t("load")));
       return;
@@ -303,7 +306,7 @@
     var rs = shownResults(it);
     if (!rs.length) {
       var n = el("div", "n");
-      n.appendChild(el("p", "", t("none")));
+      n.appendChild(el("p", "", t(it.d && it.d.reason === "not_a_question" ? "nq" : "none")));
       var h = el("p", "");
       h.appendChild(document.createTextNode(t("hot1")));
       var a = el("a", "", "12345");
@@ -330,6 +333,9 @@
     q = String(q || "").trim();
     if (!q || st.busy) return;
     if (!st.open) open();
+    // The question before (as searched), so that 那2025年呢 is read as a follow-up by the service.
+    var last = st.items.length ? st.items[st.items.length - 1] : null;
+    var prev = last && last.st === "ok" && last.d ? last.d.query : null;
     var it = { q: q, st: "load", n: ++seq, el: el("section", "ex") };
     st.items.push(it);
     if (st.items.length > 8) st.items.shift().el.remove();
@@ -337,14 +343,18 @@
     draw(it);
     input.value = "";
     busy(true);
-    call("/api/v1/search", Object.assign({ query: q, top_k: 3 }, F))
+    call("/api/v1/search", Object.assign({ query: q, top_k: 3 }, prev ? { previous: prev } : {}, F))
       .then(function (d) {
         it.d = d;
         var all = [];
         shownResults(it).forEach(function (r) { all = all.concat(strings(r)); });
         return ensure(all);
       })
-      .then(function () { it.st = "ok"; }, function (e) { it.st = "err"; it.e = e; })
+      .then(function () { it.st = "ok"; }, function (e) {
+        it.st = "err";
+        it.e = e;
+        if (!input.value) input.value = q; // an error never loses the question
+      })
       .then(function () {
         busy(false);
         draw(it);

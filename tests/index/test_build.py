@@ -63,3 +63,21 @@ def test_hnsw_is_selectable(report_corpus: Path, tmp_path: Path, hash_embedder: 
     loaded = store.load(root)
     assert loaded.manifest.ann == "hnsw"
     assert Searcher(loaded, hash_embedder).search("森林覆盖率").results
+
+
+def test_unquoted_yaml_dates_in_front_matter_do_not_abort_the_build(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "dated.md").write_text(
+        "---\ntitle: 年度报告\ndate: 2024-12-31\nupdated: 2025-01-02 08:30:00\ntags: [a, 2024-01-01]\n---\n"
+        "# 一、概况\n\n全年受理申请120件。\n",
+        encoding="utf-8",
+    )
+    (corpus / "other.txt").write_text("森林覆盖率达到77.57%。\n", encoding="utf-8")
+    root = tmp_path / "index"
+    report = build_hash_index(corpus, root)
+    assert report.documents == 2 and not report.skipped
+    meta = store.load(root).documents["dated"].metadata
+    assert meta["date"] == "2024-12-31" and meta["updated"] == "2025-01-02T08:30:00"
+    assert meta["tags"] == ["a", "2024-01-01"]
+    assert not list((root / "builds").glob(".tmp-*"))  # nothing half-built is left behind

@@ -26,7 +26,7 @@ def test_search_contract_matches_the_searcher(client: httpx.Client, shared_index
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
-    assert set(body) == {"query", "answered", "confidence", "results"}
+    assert set(body) == {"query", "answered", "confidence", "reason", "results"}
     assert body["query"] == "森林覆盖率多少"
     assert isinstance(body["answered"], bool) and isinstance(body["confidence"], float)
     assert 1 <= len(body["results"]) <= 5
@@ -62,7 +62,30 @@ def test_search_defaults_filters_and_traditional_queries(client: httpx.Client) -
     assert sec["results"]
     assert all(any(s.startswith("二、") for s in x["citation"]["section"]) for x in sec["results"])
     none = client.post("/api/v1/search", json={"query": "行政执法", "document_id": "no-such-document"}).json()
-    assert none["results"] == [] and none["answered"] is False
+    assert none["results"] == [] and none["answered"] is False and none["reason"] == "no_answer"
+
+
+def test_follow_up_question_is_searched_with_the_previous_one(client: httpx.Client) -> None:
+    body = client.post("/api/v1/search", json={"query": "那2025年呢", "previous": "2024年行政执法有哪些举措"}).json()
+    assert body["query"] == "2025年行政执法有哪些举措"
+    direct = client.post("/api/v1/search", json={"query": "2025年行政执法有哪些举措"}).json()
+    assert [r["passage_id"] for r in body["results"]] == [r["passage_id"] for r in direct["results"]]
+    # A complete question ignores what came before.
+    alone = client.post("/api/v1/search", json={"query": "森林覆盖率多少", "previous": "2024年执法"}).json()
+    assert alone["query"] == "森林覆盖率多少"
+    # An empty previous question is no previous question; a control character in one is refused.
+    assert client.post("/api/v1/search", json={"query": "那2025年呢", "previous": ""}).json()["query"] == "那2025年呢"
+    assert_error(client.post("/api/v1/search", json={"query": "那2025年呢", "previous": "a\x00"}), 400, "invalid_query")
+
+
+@pytest.mark.parametrize("query", ["在吗", "？？？", "asdfgh", "😀😀😀", "👍", "你好", "12345"])
+def test_inputs_that_are_not_questions_get_no_passage_and_say_why(client: httpx.Client, query: str) -> None:
+    r = client.post("/api/v1/search", json={"query": query})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["answered"] is False and body["reason"] == "not_a_question" and body["results"] == []
+    # A question with content is searched as usual.
+    assert client.post("/api/v1/search", json={"query": "你好，森林覆盖率多少"}).json()["results"]
 
 
 def test_passages_and_documents(client: httpx.Client) -> None:
@@ -200,3 +223,32 @@ def test_openapi_has_chinese_examples(client: httpx.Client) -> None:
         "/readyz",
     ):
         assert p in paths
+
+
+def _raw_post(client: httpx.Client, path: str, body: str) -> httpx.Response:
+    """JSON written by hand: a lone surrogate escaped as \\udc80, as a broken client may send it."""
+    return client.post(path, content=body.encode("utf-8"), headers={"content-type": "application/json"})
+
+
+def test_lone_surrogates_are_a_clear_400_on_every_text_endpoint(client: httpx.Client) -> None:
+    pid = client.post("/api/v1/search", json={"query": "森林覆盖率", "top_k": 1}).json()["results"][0]["passage_id"]
+    for path, body in [
+        ("/api/v1/search", '{"query": "\\udc80"}'),
+        ("/api/v1/search", '{"query": "森林\\ud800覆盖率"}'),
+        ("/api/v1/search", '{"query": "那2025年呢", "previous": "\\udc80"}'),
+        ("/api/v1/convert", '{"texts": ["\\udc80"], "to": "hans"}'),
+        ("/api/v1/feedback", '{"query": "\\udc80", "passage_id": "PID", "helpful": true}'),
+        ("/api/v1/feedback", '{"query": "q", "passage_id": "PID", "helpful": true, "comment": "\\udc80"}'),
+    ]:
+        r = _raw_post(client, path, body.replace("PID", pid))
+        # 400 from youju's one text check; 422 where the schema's length check meets the surrogate first.
+        assert_error(r, r.status_code, "invalid_query" if r.status_code == 400 else "validation_error")
+        assert r.status_code in (400, 422), (path, body, r.text)
+
+
+def test_bidi_overrides_are_removed_from_questions_so_they_cannot_reverse_what_is_echoed(
+    client: httpx.Client,
+) -> None:
+    body = client.post("/api/v1/search", json={"query": "森林\u202e覆盖率\u202c多少"}).json()
+    assert body["query"] == "森林覆盖率多少"
+    assert "77.57%" in body["results"][0]["text"]

@@ -80,6 +80,26 @@ def test_unanswerable_question_points_to_the_hotline(model_server: LiveServer, n
     assert note.locator("a[href='tel:12345']").inner_text() == "12345"
 
 
+# Off-topic questions (the report does not say) and inputs that are not questions at all.
+OFF_TOPIC = ["怀柔区长是谁", "怀柔区明年GDP目标是多少", "怀柔区2024年财政收入多少", "What is the capital of France?"]
+NOT_QUESTIONS = ["在吗", "？？？", "asdfgh", "😀😀😀", "👍"]
+
+
+@pytest.mark.slow
+def test_off_topic_and_non_questions_are_refused_with_the_hotline(model_server: LiveServer, new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(model_server.url + "/")
+    open_widget(page)
+    for q in OFF_TOPIC + NOT_QUESTIONS:
+        block = ask(page, q)
+        assert block.locator("article.c").count() == 0, q  # no passage shown
+        note = block.locator(".n")
+        expected = "这份报告没有回答这个问题" if q in OFF_TOPIC else "我只能用报告原文回答"
+        assert expected in note.inner_text(), (q, note.inner_text())
+        assert note.locator("a[href='tel:12345']").inner_text() == "12345"
+    assert page.js_errors == []
+
+
 @pytest.mark.slow
 def test_url_parameter_opens_and_asks(model_server: LiveServer, new_page: NewPage) -> None:
     page = new_page(width=360, height=740)

@@ -8,14 +8,18 @@ from pathlib import Path
 
 from eval import baselines as bl
 from eval import harness
-from eval.datasets import SETS
+from eval.datasets import DEFAULT_SETS, SETS
 from eval.retrieval import RETRIEVERS
 from index.cli import EXIT_USAGE, Command
 from index.config import Settings
 
 
 def configure(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated sets (default: {','.join(SETS)})")
+    ap.add_argument(
+        "--sets",
+        default=",".join(DEFAULT_SETS),
+        help=f"comma-separated sets of {','.join(SETS)} (default: {','.join(DEFAULT_SETS)})",
+    )
     ap.add_argument(
         "--retrievers",
         default=",".join(RETRIEVERS),

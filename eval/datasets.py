@@ -230,13 +230,35 @@ def load_multidoc(work_dir: Path, paths: tuple[Path, ...] = MULTIDOC_GOLD) -> Ev
 
 
 # The sets `youju eval` knows, in report order.
-SETS = ("huairou-gold", "multidoc-gold", "cmrc2018-dev", "drcd-dev", "drcd-dev-tw2sp")
+SETS = (
+    "huairou-gold",
+    "multidoc-gold",
+    "cmrc2018-dev",
+    "drcd-dev",
+    "drcd-dev-tw2sp",
+    "cmrc2018-dev-heldout",
+    "drcd-dev-tw2sp-heldout",
+)
+HELDOUT = "-heldout"
+# What `youju eval` runs unless told: the held-out halves are asked for by name (reranker evaluation).
+DEFAULT_SETS = SETS[:5]
+
+
+def article_half(doc_id: str) -> str:
+    """``train`` or ``test``: a fixed split of an external set by article (its document id), so that the
+    reranker never sees a held-out article's paragraphs in training (``eval/train_reranker.py``)."""
+    return "train" if int(hashlib.sha1(doc_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
 def load_set(name: str, settings: Settings, limit: int = 0) -> EvalSet:
     """A set by name; external sets are written as corpora under the cache directory once.
     ``limit``: only the first N paragraphs of an external set (0 = all)."""
     work = settings.cache_dir / "eval-corpus"
+    if name.endswith(HELDOUT):
+        # The same corpus (every article stays searchable); only the held-out articles' questions count.
+        full = load_set(name.removesuffix(HELDOUT), settings, limit)
+        kept = [q for q in full.questions if q.gold and article_half(q.gold[0].doc_id) == "test"]
+        return replace(full, name=name, questions=kept, description=full.description + "; held-out articles")
     if name == "huairou-gold":
         return load_gold()
     if name == "multidoc-gold":

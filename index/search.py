@@ -50,6 +50,7 @@ MAX_TOP_K = 20
 
 _DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d年?|年")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -326,7 +327,13 @@ class Searcher:
         second = next((float(fused[o]) for o in order if ix.passages[int(cands.ids[o])].paragraph_key != top_key), None)
         margin = 1.0 if second is None else float(fused[order[0]]) - second
         by_row = {int(c): float(f) for c, f in zip(cands.ids, fused, strict=True)}
-        coverage = self.coverage(tokens, top)
+        # Coverage counts what the question asks about, not where or when: 怀柔区长是谁 shares 怀柔区 with
+        # the report's opening line, and nothing else (a year or a place alone answers nothing).
+        named = [*qs.places, *qs.bodies]
+        content = [
+            t for t in tokens if not (_YEAR_TOKEN.fullmatch(t) or any(t in n or n in t for n in named))
+        ]
+        coverage = self.coverage(content or tokens, top)
         unmatched = self.scopes.unmatched(qs)
         best = ix.passages[rows[0]]
         best_text = " ".join([*self._section_norm(best), best.norm_text])

@@ -26,7 +26,8 @@
       none: "这份报告没有回答这个问题。",
       nq: "我只能用报告原文回答关于报告内容的问题，请直接输入您想问的事，例如“森林覆盖率多少”。", hot1: "如需帮助，请拨打 ", hot2: " 市民服务热线。",
       wait: function (s) { return "提问太频繁了，请等 " + s + " 秒后再试。"; },
-      net: "网络连接出错，请检查网络后再试。", busy: "服务暂时繁忙，请稍后再试。",
+      net: "无法连接到服务，请检查网络后再试。",
+      convF: "简体转换暂时不可用，以下显示报告原文（繁体）。", busy: "服务暂时繁忙，请稍后再试。",
       long: "问题太长了，请精简后再试。", bad: "无法处理这个问题，请换个说法再试。", err: "出错了，请稍后再试。",
       foot: "答案均为报告原文摘录，不是 AI 生成的文字。"
     },
@@ -43,7 +44,8 @@
       none: "This report does not answer that question.",
       nq: "I can only answer questions about the report, with its own words. Please type what you want to know, e.g. \"What is the forest coverage?\"", hot1: "For help, call the ", hot2: " citizen hotline.",
       wait: function (s) { return "Too many questions at once. Please wait " + s + " seconds and try again."; },
-      net: "Network error. Check your connection and try again.", busy: "The service is busy. Please try again shortly.",
+      net: "The service cannot be reached. Check your connection and try again.",
+      convF: "Simplified script is unavailable right now; the report's original (Traditional) text is shown.", busy: "The service is busy. Please try again shortly.",
       long: "The question is too long. Please shorten it.", bad: "That question could not be processed. Please rephrase it.",
       err: "Something went wrong. Please try again later.",
       foot: "Answers are quoted from the report, never generated."
@@ -205,8 +207,14 @@
     return Promise.all(batches.map(function (b) {
       return call("/api/v1/convert", { texts: b, to: "hans" }).then(function (d) {
         b.forEach(function (s, i) { cache[s] = d.texts && typeof d.texts[i] === "string" ? d.texts[i] : s; });
-      }, function () { /* keep the original text */ });
-    }));
+      });
+    })).then(function () { return true; }, function () {
+      // Never Traditional text under a selected 简体: show the original script and say why.
+      st.script = "hant";
+      st.convNote = true;
+      labels();
+      return false;
+    });
   }
 
   function call(path, body) {
@@ -293,6 +301,7 @@
     q.appendChild(document.createTextNode(it.q));
     node.appendChild(q);
     if (it.d && it.d.query && it.d.query !== it.q) node.appendChild(el("p", "m", t("asF")(it.d.query)));
+    if (it.convFailed) node.appendChild(el("p", "m", t("convF")));
     if (it.st === "load") {
       node.appendChild(el("p", "m ld", t("load")));
       return;
@@ -301,24 +310,28 @@
       var e = el("p", "e", errText(it.e));
       e.setAttribute("role", "alert");
       node.appendChild(e);
+      if (!(it.e && it.e.status)) node.appendChild(hotline()); // the service cannot be reached at all
       return;
     }
     var rs = shownResults(it);
     if (!rs.length) {
       var n = el("div", "n");
       n.appendChild(el("p", "", t(it.d && it.d.reason === "not_a_question" ? "nq" : "none")));
-      var h = el("p", "");
-      h.appendChild(document.createTextNode(t("hot1")));
-      var a = el("a", "", "12345");
-      a.href = "tel:12345";
-      h.appendChild(a);
-      h.appendChild(document.createTextNode(t("hot2")));
-      n.appendChild(h);
+      n.appendChild(hotline());
       node.appendChild(n);
       return;
     }
     node.appendChild(el("p", "m", t("found")(rs.length)));
     rs.forEach(function (r, i) { node.appendChild(card(it, r, i)); });
+  }
+  function hotline() {
+    var h = el("p", "");
+    h.appendChild(document.createTextNode(t("hot1")));
+    var a = el("a", "", "12345");
+    a.href = "tel:12345";
+    h.appendChild(a);
+    h.appendChild(document.createTextNode(t("hot2")));
+    return h;
   }
   // Re-draw everything already shown (script or language change) without re-announcing it.
   function redraw() {
@@ -328,7 +341,7 @@
     setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 50);
   }
 
-  var seq = 0;
+  var seq = 0, retryOf = null;
   function ask(q) {
     q = String(q || "").trim();
     if (!q || st.busy) return;
@@ -336,7 +349,8 @@
     // The question before (as searched), so that 那2025年呢 is read as a follow-up by the service.
     var last = st.items.length ? st.items[st.items.length - 1] : null;
     var prev = last && last.st === "ok" && last.d ? last.d.query : null;
-    var it = { q: q, st: "load", n: ++seq, el: el("section", "ex") };
+    var it = { q: q, st: "load", n: ++seq, el: el("section", "ex"), retried: !!retryOf };
+    retryOf = null;
     st.items.push(it);
     if (st.items.length > 8) st.items.shift().el.remove();
     log.appendChild(it.el);
@@ -350,10 +364,17 @@
         shownResults(it).forEach(function (r) { all = all.concat(strings(r)); });
         return ensure(all);
       })
-      .then(function () { it.st = "ok"; }, function (e) {
+      .then(function (converted) { it.st = "ok"; it.convFailed = converted === false; }, function (e) {
         it.st = "err";
         it.e = e;
         if (!input.value) input.value = q; // an error never loses the question
+        // Too many questions at once: ask again by itself once the service says it may.
+        if (e && e.status === 429 && !it.retried) {
+          var wait = (e.retry > 0 ? e.retry : 30) * 1000;
+          setTimeout(function () {
+            if (input.value === q && !st.busy) { input.value = ""; retryOf = it; ask(q); }
+          }, wait);
+        }
       })
       .then(function () {
         busy(false);

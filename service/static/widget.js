@@ -27,7 +27,7 @@
       nq: "我只能用报告原文回答关于报告内容的问题，请直接输入您想问的事，例如“森林覆盖率多少”。", hot1: "如需帮助，请拨打 ", hot2: " 市民服务热线。",
       wait: function (s) { return "提问太频繁了，请等 " + s + " 秒后再试。"; },
       net: "无法连接到服务，请检查网络后再试。",
-      convF: "简体转换暂时不可用，以下显示报告原文（繁体）。", busy: "服务暂时繁忙，请稍后再试。",
+      convF: "简体转换暂时不可用，以下显示报告原文（繁体）。", cut: "问题超过 500 字，只按前 500 字查找。", busy: "服务暂时繁忙，请稍后再试。",
       long: "问题太长了，请精简后再试。", bad: "无法处理这个问题，请换个说法再试。", err: "出错了，请稍后再试。",
       foot: "答案均为报告原文摘录，不是 AI 生成的文字。"
     },
@@ -45,7 +45,8 @@
       nq: "I can only answer questions about the report, with its own words. Please type what you want to know, e.g. \"What is the forest coverage?\"", hot1: "For help, call the ", hot2: " citizen hotline.",
       wait: function (s) { return "Too many questions at once. Please wait " + s + " seconds and try again."; },
       net: "The service cannot be reached. Check your connection and try again.",
-      convF: "Simplified script is unavailable right now; the report's original (Traditional) text is shown.", busy: "The service is busy. Please try again shortly.",
+      convF: "Simplified script is unavailable right now; the report's original (Traditional) text is shown.",
+      cut: "The question is longer than 500 characters; only the first 500 were searched.", busy: "The service is busy. Please try again shortly.",
       long: "The question is too long. Please shorten it.", bad: "That question could not be processed. Please rephrase it.",
       err: "Something went wrong. Please try again later.",
       foot: "Answers are quoted from the report, never generated."
@@ -141,7 +142,7 @@
     '<button type="button" class="tb" data-s="hant">繁體</button></div>' +
     '<button type="button" class="tb lg"></button><button type="button" class="tb x">×</button></header>' +
     '<div class="log" role="log" aria-live="polite"><div class="in"><p class="m it"></p><div class="sg"></div></div></div>' +
-    '<form novalidate><label class="sr" for="q"></label><input id="q" type="text" autocomplete="off" enterkeyhint="send" maxlength="500">' +
+    '<form novalidate><label class="sr" for="q"></label><input id="q" type="text" autocomplete="off" enterkeyhint="send">' +
     '<button class="s" type="submit"></button></form><p class="f"></p></div>';
   root.appendChild(w);
   var $ = function (s) { return w.querySelector(s); };
@@ -302,6 +303,7 @@
     node.appendChild(q);
     if (it.d && it.d.query && it.d.query !== it.q) node.appendChild(el("p", "m", t("asF")(it.d.query)));
     if (it.convFailed) node.appendChild(el("p", "m", t("convF")));
+    if (it.cut) node.appendChild(el("p", "m", t("cut")));
     if (it.st === "load") {
       node.appendChild(el("p", "m ld", t("load")));
       return;
@@ -341,7 +343,7 @@
     setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 50);
   }
 
-  var seq = 0, retryOf = null;
+  var seq = 0, retryOf = null, MAX_Q = 500;
   function ask(q) {
     q = String(q || "").trim();
     if (!q || st.busy) return;
@@ -349,7 +351,10 @@
     // The question before (as searched), so that 那2025年呢 is read as a follow-up by the service.
     var last = st.items.length ? st.items[st.items.length - 1] : null;
     var prev = last && last.st === "ok" && last.d ? last.d.query : null;
-    var it = { q: q, st: "load", n: ++seq, el: el("section", "ex"), retried: !!retryOf };
+    // The service takes 500 characters: a longer question is cut, and the answer says so.
+    var cut = q.length > MAX_Q;
+    if (cut) q = q.slice(0, MAX_Q);
+    var it = { q: q, st: "load", n: ++seq, el: el("section", "ex"), retried: !!retryOf, cut: cut };
     retryOf = null;
     st.items.push(it);
     if (st.items.length > 8) st.items.shift().el.remove();

@@ -313,6 +313,16 @@ def test_failed_conversion_shows_the_original_script_and_says_so(fast_server: Li
     assert page.js_errors == []
 
 
+def test_a_question_over_500_characters_is_cut_visibly(fast_server: LiveServer, new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(fast_server.url + "/")
+    open_widget(page)
+    block = ask(page, "森林覆盖率" * 120)  # 600 characters, pasted
+    assert "只按前 500 字查找" in block.inner_text()
+    assert block.locator(".e").count() == 0  # searched, not refused as too long
+    assert page.js_errors == []
+
+
 def test_loading_state_is_shown_while_waiting(fast_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
     page.goto(fast_server.url + "/")

@@ -330,9 +330,7 @@ class Searcher:
         # Coverage counts what the question asks about, not where or when: 怀柔区长是谁 shares 怀柔区 with
         # the report's opening line, and nothing else (a year or a place alone answers nothing).
         named = [*qs.places, *qs.bodies]
-        content = [
-            t for t in tokens if not (_YEAR_TOKEN.fullmatch(t) or any(t in n or n in t for n in named))
-        ]
+        content = [t for t in tokens if not (_YEAR_TOKEN.fullmatch(t) or any(t in n or n in t for n in named))]
         coverage = self.coverage(content or tokens, top)
         unmatched = self.scopes.unmatched(qs)
         best = ix.passages[rows[0]]

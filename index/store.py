@@ -4,7 +4,8 @@ Layout of an index root::
 
     <root>/current            -> symlink to builds/<build-id> (switched atomically with os.replace)
     <root>/builds/<build-id>/
-        manifest.json         format version, model, dimension, normaliser, tokenizer, corpus hash, ...
+        manifest.json         format version, model, dimension, normaliser, tokenizer, corpus hash, ...,
+                              and the sha256 of every other file (verified by ``load``)
         documents.jsonl       one line per document: id, path, title, metadata, canonical text, blocks, pages
         passages.jsonl        one line per passage: ids, citation fields, original and normalised text
         vectors.npy           float32 [passages, dimension], L2-normalised (also the embedding cache)
@@ -17,12 +18,13 @@ search that started on the old build finishes on it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,9 @@ class Manifest:
     peak_rss_mb: float | None = None  # peak resident memory of the building process
     backend: str = "embedded"  # storage backend (index/backends/)
     files: list[dict[str, Any]] = field(default_factory=list)  # what the build did with each file (FileReport)
+    # sha256 of every file of the build but the manifest, by path relative to the build directory;
+    # verified on every load and reload (builds written before checksums have none and are not checked).
+    checksums: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -135,11 +140,54 @@ def write_build(
             f.write(json.dumps(_passage_to_json(p), ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
     backend.save(tmp)
+    manifest = replace(manifest, checksums=checksums(tmp))
     # The manifest goes last: a directory without one is never treated as a build.
     (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     final = builds / manifest.build_id
     os.replace(tmp, final)
     return final
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def checksums(build_dir: Path) -> dict[str, str]:
+    """sha256 of every file under ``build_dir`` except the manifest, by relative path."""
+    return {
+        p.relative_to(build_dir).as_posix(): _sha256(p)
+        for p in sorted(build_dir.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def verify(build_dir: Path, manifest: Manifest) -> None:
+    """IndexCorruptError unless every file the manifest lists is there with its checksum: a file damaged
+    on disk or half-copied never goes live."""
+    for name, want in manifest.checksums.items():
+        path = build_dir / name
+        if not path.is_file():
+            raise IndexCorruptError(f"index {build_dir} is incomplete: {name} is missing")
+        if _sha256(path) != want:
+            raise IndexCorruptError(f"index {build_dir} is damaged: {name} does not match its checksum")
+
+
+def _check_vectors(build_dir: Path, manifest: Manifest, vectors: npt.NDArray[Any]) -> None:
+    """Shape, type and values of the passage vectors: finite, unit length (they are L2-normalised)."""
+    if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension or vectors.dtype != np.float32:
+        raise IndexCorruptError(
+            f"index {build_dir} is damaged: vectors are {vectors.dtype} {vectors.shape}, "
+            f"expected float32 [passages, {manifest.dimension}]"
+        )
+    if not np.isfinite(vectors).all():
+        raise IndexCorruptError(f"index {build_dir} is damaged: vectors hold NaN or infinite values")
+    norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.ones(0, dtype=np.float32)
+    if len(norms) and not np.allclose(norms, 1.0, atol=1e-3):
+        raise IndexCorruptError(f"index {build_dir} is damaged: vectors are not unit length")
 
 
 def activate(root: Path, build_dir: Path, keep: int = 2) -> None:
@@ -216,8 +264,10 @@ def load_documents(root: Path) -> dict[str, Document]:
 
 
 def load(root: Path) -> LoadedIndex:
+    """The live build, checked: checksums, then structure (counts, vector shapes and values)."""
     build = resolve(root)
     manifest = read_manifest(build)
+    verify(build, manifest)
     try:
         documents = {d["doc_id"]: Document.from_json(d) for d in _jsonl(build / "documents.jsonl")}
         passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
@@ -225,6 +275,7 @@ def load(root: Path) -> LoadedIndex:
         backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e
+    _check_vectors(build, manifest, vectors)
     if not (len(passages) == manifest.passage_count == vectors.shape[0] == backend.size):
         raise IndexCorruptError(
             f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors, "

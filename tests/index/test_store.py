@@ -83,7 +83,7 @@ def test_errors_for_missing_corrupt_and_mismatched_index(
     with pytest.raises(ModelMismatchError, match="rebuild"):
         Searcher(store.load(root), HashEmbedder(model_id="other/model"))
     np.save(live / "vectors.npy", np.zeros((2, 64), np.float32))
-    with pytest.raises(IndexCorruptError, match="inconsistent"):
+    with pytest.raises(IndexCorruptError, match="checksum"):
         store.load(root)
     os.remove(live / "passages.jsonl")
     with pytest.raises(IndexCorruptError):
@@ -97,4 +97,44 @@ def test_unknown_format_version_asks_for_a_rebuild(report_corpus: Path, tmp_path
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "format_version": 999}))
     with pytest.raises(IndexCorruptError, match="rebuild"):
+        store.load(root)
+
+
+def _corrupt_body(path: Path, keep: int) -> None:
+    """Random bytes after the first ``keep`` bytes (a file whose header still parses)."""
+    data = path.read_bytes()
+    path.write_bytes(data[:keep] + np.random.default_rng(0).bytes(len(data) - keep))
+
+
+@pytest.mark.parametrize("name", ["vectors.npy", "dense.faiss", "passages.jsonl", "documents.jsonl"])
+def test_a_damaged_file_of_any_kind_is_refused_on_load(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder, name: str
+) -> None:
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder)
+    live = store.resolve(root)
+    assert store.load(root).manifest.checksums[name]  # every file is listed with its sha256
+    _corrupt_body(live / name, 128 if name.endswith((".npy", ".faiss")) else 0)
+    with pytest.raises(IndexCorruptError, match=f"{name} does not match its checksum"):
+        store.load(root)
+    (live / name).unlink()
+    with pytest.raises(IndexCorruptError, match=f"{name} is missing"):
+        store.load(root)
+
+
+def test_vectors_are_checked_even_without_checksums(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder)
+    live = store.resolve(root)
+    manifest = live / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "checksums": {}}))  # an older build
+    vectors = np.load(live / "vectors.npy")
+    vectors[0, 0] = np.nan
+    np.save(live / "vectors.npy", vectors)
+    with pytest.raises(IndexCorruptError, match="NaN"):
+        store.load(root)
+    np.save(live / "vectors.npy", np.full_like(vectors, 3.0))
+    with pytest.raises(IndexCorruptError, match="unit length"):
         store.load(root)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from index import store
 from index.search import Searcher
 from service.server import install_sighup
 from service.state import Runtime
@@ -111,6 +112,26 @@ def test_failed_reload_keeps_serving_the_old_index(serve: ServeFn, own_index: tu
         assert_error(r, 503, "index_not_found")
         assert live.app.state.runtime.searcher is before
         assert c.post("/api/v1/search", json={"query": "森林"}).status_code == 200
+
+
+def test_a_damaged_new_build_is_refused_and_the_old_one_keeps_serving(
+    serve: ServeFn, own_index: tuple[Path, Path]
+) -> None:
+    corpus, root = own_index
+    live = serve(admin_key=ADMIN_KEY, index_dir=root)
+    before = live.app.state.runtime.searcher
+    (corpus / "extra.txt").write_text("新的文件内容。\n", encoding="utf-8")
+    build_hash_index(corpus, root)
+    vectors = store.resolve(root) / "vectors.npy"
+    data = vectors.read_bytes()  # header intact, body random: np.load would still read it
+    vectors.write_bytes(data[:128] + bytes(reversed(data[128:])))
+    with live.client() as c:
+        r = c.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        error = assert_error(r, 503, "index_corrupt")
+        assert "vectors.npy does not match its checksum" in error["message"]
+        assert live.app.state.runtime.searcher is before
+        assert c.post("/api/v1/search", json={"query": "森林"}).status_code == 200
+        assert c.get("/readyz").status_code == 200
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")

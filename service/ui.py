@@ -56,6 +56,8 @@ def _media_type(path: Path) -> str:
 def _path(root: Path, relative: str) -> Path:
     """The file ``relative`` under ``root``; 404 for anything outside it, hidden or missing."""
     base = root.resolve()
+    if any(not ch.isprintable() for ch in relative):  # NUL and other controls: no file has such a name
+        raise ApiError(404, "not_found", "no such file")
     if any(part.startswith(".") for part in Path(relative).parts):
         raise ApiError(404, "not_found", f"no such file: {relative}")
     target = (base / relative).resolve()

@@ -33,6 +33,8 @@ def test_pages_and_assets(client: httpx.Client) -> None:
     assert_error(client.get("/static/nothing.js"), 404, "not_found")
     for sneaky in ("/static/..%2F..%2Fpyproject.toml", "/static/%2e%2e/secret", "/static/.hidden"):
         assert client.get(sneaky).status_code == 404
+    for odd in ("/static/%00", "/static/demo.css%00.js", "/static/%01x"):  # a NUL byte was a 500
+        assert_error(client.get(odd), 404, "not_found")
     assert client.get("/console").status_code == 200  # open when no staff key is set
 
 

@@ -11,7 +11,7 @@ from index.normalize import to_simplified, to_traditional
 from index.records import Answer, FileReport, PassageView
 from index.search import Filters, check_top_k, clean_text, validate_query
 from service.auth import check_admin, check_staff
-from service.errors import ApiError
+from service.errors import ApiError, FeedbackUnavailableError
 from service.ratelimit import client_ip, rate_key
 from service.schemas import (
     BuildReportResponse,
@@ -159,7 +159,12 @@ async def convert(body: ConvertRequest, runtime: RuntimeDep) -> ConvertResponse:
     return ConvertResponse(texts=out)
 
 
-@public.post("/feedback", status_code=201, response_model=OkResponse, responses={404: {"model": ErrorResponse}})
+@public.post(
+    "/feedback",
+    status_code=201,
+    response_model=OkResponse,
+    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+)
 async def feedback(body: FeedbackRequest, request: Request, runtime: RuntimeDep) -> OkResponse:
     """Record whether a result helped. The client address is kept only as a keyed hash."""
     query = validate_query(body.query, runtime.settings.max_query_chars)
@@ -199,13 +204,20 @@ async def staff_status(runtime: RuntimeDep) -> StaffStatus:
     """Index, limits and feedback counts for the staff console."""
     searcher = runtime.searcher
     store = runtime.feedback
-    summary = await anyio.to_thread.run_sync(store.summary) if store is not None else None
+    try:
+        summary = await anyio.to_thread.run_sync(store.summary) if store is not None else None
+    except FeedbackUnavailableError as e:  # the rest of the status still matters to staff
+        summary = None
+        feedback_error: str | None = str(e)
+    else:
+        feedback_error = None
     s = runtime.settings
     return StaffStatus(
         ready=searcher is not None,
         error=runtime.error.message if runtime.error is not None else None,
         index=searcher.index.manifest.info() if searcher is not None else None,
         feedback=summary,
+        feedback_error=feedback_error,
         searches=SearchLoad(running=runtime.gate.running, waiting=runtime.gate.waiting),
         limits={
             "max_concurrent_searches": s.max_concurrent_searches,

@@ -21,6 +21,13 @@ from index import errors as core
 
 log = logging.getLogger("youju.service")
 
+
+class FeedbackUnavailableError(core.YoujuError):
+    """The feedback database is damaged, full or unwritable: feedback is refused, searches go on."""
+
+    code = "feedback_unavailable"
+
+
 # Status of each domain error; looked up along the class hierarchy, most specific first.
 STATUS: dict[type[core.YoujuError], int] = {
     core.QueryTooLongError: 413,
@@ -33,7 +40,9 @@ STATUS: dict[type[core.YoujuError], int] = {
     core.ModelUnavailableError: 503,
     core.CorpusError: 500,
     core.DocumentError: 500,
+    FeedbackUnavailableError: 503,
 }
+
 
 # Codes of the HTTP errors raised by the framework itself (unknown route, wrong method, ...).
 HTTP_CODES: dict[int, str] = {

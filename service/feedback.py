@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
+from service.errors import FeedbackUnavailableError
 from service.schemas import FeedbackItem, FeedbackPage, FeedbackSummary
+
+log = logging.getLogger("youju.feedback")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -85,6 +91,23 @@ class FeedbackStore:
         conn.row_factory = sqlite3.Row
         return conn
 
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection, closed after use. A file that went missing is recreated (empty); a damaged or full
+        one is a FeedbackUnavailableError (503 feedback_unavailable): feedback is lost, searches go on."""
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = self._connect()
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                conn.executescript(SCHEMA)
+            yield conn
+        except sqlite3.Error as e:
+            log.error("feedback store %s: %s", self.path, e)
+            raise FeedbackUnavailableError(f"the feedback store cannot be used ({e}); searches are not affected") from e
+        finally:
+            if conn is not None:
+                conn.close()
+
     def client_key(self, ip: str) -> str:
         return hmac.new(self._secret, ip.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -99,30 +122,23 @@ class FeedbackStore:
         index_build: str | None,
     ) -> int:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._lock:
-            conn = self._connect()
-            try:
-                cur = conn.execute(
-                    "INSERT INTO feedback (created_at, query, passage_id, helpful, comment, client_key, "
-                    "index_build) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (now, query, passage_id, int(helpful), comment, self.client_key(client_ip), index_build),
-                )
-                return int(cur.lastrowid or 0)
-            finally:
-                conn.close()
+        with self._lock, self._db() as conn:
+            cur = conn.execute(
+                "INSERT INTO feedback (created_at, query, passage_id, helpful, comment, client_key, "
+                "index_build) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (now, query, passage_id, int(helpful), comment, self.client_key(client_ip), index_build),
+            )
+            return int(cur.lastrowid or 0)
 
     def recent(self, *, limit: int = 50, offset: int = 0, helpful: bool | None = None) -> FeedbackPage:
         where, args = ("WHERE helpful = ?", [int(helpful)]) if helpful is not None else ("", [])
-        conn = self._connect()
-        try:
+        with self._db() as conn:
             total = int(conn.execute(f"SELECT COUNT(*) FROM feedback {where}", args).fetchone()[0])
             rows = conn.execute(
                 "SELECT id, created_at, query, passage_id, helpful, comment, index_build FROM feedback "
                 f"{where} ORDER BY id DESC LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
-        finally:
-            conn.close()
         items = [
             FeedbackItem(
                 id=r["id"],
@@ -138,10 +154,7 @@ class FeedbackStore:
         return FeedbackPage(total=total, limit=limit, offset=offset, feedback=items)
 
     def summary(self) -> FeedbackSummary:
-        conn = self._connect()
-        try:
+        with self._db() as conn:
             row = conn.execute("SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback").fetchone()
-        finally:
-            conn.close()
         total, helpful = int(row[0]), int(row[1])
         return FeedbackSummary(total=total, helpful=helpful, not_helpful=total - helpful)

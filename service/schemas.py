@@ -158,6 +158,7 @@ class StaffStatus(BaseModel):
     error: str | None
     index: IndexInfo | None
     feedback: FeedbackSummary | None
+    feedback_error: str | None = Field(None, description="Why the feedback counts are missing, when they are.")
     searches: SearchLoad
     limits: dict[str, Any]
 

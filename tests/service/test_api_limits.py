@@ -224,3 +224,18 @@ def test_staff_with_credential_are_not_rate_limited(serve: ServeFn) -> None:
         wrong = {"Authorization": "Bearer not-the-staff-key-at-all"}
         codes = [c.post("/api/v1/search", json={"query": "森林"}, headers=wrong).status_code for _ in range(4)]
         assert codes[:2] == [200, 200] and codes[-1] == 429
+
+
+def test_a_damaged_feedback_database_is_a_503_and_searches_go_on(serve: ServeFn) -> None:
+    key = "staff-key-0123456789-abcdef"
+    live = serve(staff_key=key)
+    db: Path = live.app.state.runtime.settings.feedback_db
+    with live.client() as c:
+        pid = c.post("/api/v1/search", json={"query": "森林覆盖率"}).json()["results"][0]["passage_id"]
+        db.write_bytes(b"not a database " * 100)
+        r = c.post("/api/v1/feedback", json={"query": "森林覆盖率", "passage_id": pid, "helpful": True})
+        assert_error(r, 503, "feedback_unavailable")
+        assert c.post("/api/v1/search", json={"query": "森林覆盖率"}).status_code == 200
+        status = c.get("/api/v1/staff/status", headers={"Authorization": f"Bearer {key}"})
+        assert status.status_code == 200
+        assert status.json()["feedback"] is None and "feedback store" in status.json()["feedback_error"]

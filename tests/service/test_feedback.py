@@ -52,3 +52,21 @@ def test_configured_secret_wins_and_a_damaged_secret_file_is_reported(tmp_path: 
     secret_path(tmp_path / "b.sqlite3").write_text("short")
     with pytest.raises(ValueError, match="no usable secret"):
         FeedbackStore.open(tmp_path / "b.sqlite3", None)
+
+
+def test_a_damaged_or_missing_database_refuses_feedback_clearly_and_recovers(tmp_path: Path) -> None:
+    from service.errors import FeedbackUnavailableError
+
+    db = tmp_path / "fb.sqlite3"
+    store = FeedbackStore.open(db, None)
+    store.add(query="q", passage_id="p", helpful=True, comment=None, client_ip="1.2.3.4", index_build=None)
+    db.write_bytes(b"not a database " * 100)
+    with pytest.raises(FeedbackUnavailableError, match="searches are not affected"):
+        store.add(query="q", passage_id="p", helpful=True, comment=None, client_ip="1.2.3.4", index_build=None)
+    with pytest.raises(FeedbackUnavailableError):
+        store.summary()
+    with pytest.raises(FeedbackUnavailableError):
+        store.recent()
+    db.unlink()  # removed by hand: a new, empty store takes the next feedback
+    store.add(query="q2", passage_id="p", helpful=False, comment=None, client_ip="1.2.3.4", index_build=None)
+    assert store.summary().total == 1 and store.recent().feedback[0].query == "q2"

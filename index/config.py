@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         "Bearer); unset leaves them open. At least 16 characters, not a default word.",
     )
     feedback_db: Path = Field(default=Path("var/feedback.sqlite3"), description="SQLite file storing citizen feedback.")
+    feedback_retention_days: int = Field(
+        default=365,
+        ge=0,
+        description="Feedback older than this many days is deleted (at start-up and with each new entry; 0 = "
+        "keep). Questions and comments are stored with ID, phone, e-mail and card numbers redacted (docs/privacy.md).",
+    )
     upload_dir: str = Field(
         default="uploads",
         description="Subdirectory of corpus_dir where documents uploaded by staff are stored.",

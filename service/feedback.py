@@ -15,12 +15,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from service.errors import FeedbackUnavailableError
+from service.privacy import redact
 from service.schemas import FeedbackItem, FeedbackPage, FeedbackSummary
 
 log = logging.getLogger("youju.feedback")
@@ -67,22 +68,34 @@ def load_or_create_secret(db: Path, configured: SecretStr | None) -> bytes:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path, secret: bytes) -> None:
+    def __init__(self, path: Path, secret: bytes, retention_days: int = 0) -> None:
         self.path = path
         self._secret = secret
         self._lock = threading.Lock()
+        self.retention_days = retention_days
 
     @classmethod
-    def open(cls, path: Path, configured_secret: SecretStr | None) -> FeedbackStore:
+    def open(cls, path: Path, configured_secret: SecretStr | None, *, retention_days: int = 0) -> FeedbackStore:
         path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(path, load_or_create_secret(path, configured_secret))
+        store = cls(path, load_or_create_secret(path, configured_secret), retention_days)
+        # Owner-only from the first byte: SQLite gives its -wal and -shm files the database's mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
         conn = store._connect()
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            store._purge(conn)
         finally:
             conn.close()
         return store
+
+    def _purge(self, conn: sqlite3.Connection) -> int:
+        """Delete feedback older than the retention period; the number deleted."""
+        if not self.retention_days:
+            return 0
+        cutoff = (datetime.now(UTC) - timedelta(days=self.retention_days)).isoformat(timespec="seconds")
+        return int(conn.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,)).rowcount)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
@@ -122,7 +135,11 @@ class FeedbackStore:
         index_build: str | None,
     ) -> int:
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        # Nothing personal is written: ID, phone, e-mail and card numbers become markers (service/privacy.py).
+        query = redact(query)[0]
+        comment = redact(comment)[0] if comment else comment
         with self._lock, self._db() as conn:
+            self._purge(conn)
             cur = conn.execute(
                 "INSERT INTO feedback (created_at, query, passage_id, helpful, comment, client_key, "
                 "index_build) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -64,7 +64,11 @@ class Runtime:
 
     # ------------------------------------------------------------------------------ lifecycle
     def open_feedback(self) -> None:
-        self.feedback = FeedbackStore.open(self.settings.feedback_db, self.settings.client_hash_secret)
+        self.feedback = FeedbackStore.open(
+            self.settings.feedback_db,
+            self.settings.client_hash_secret,
+            retention_days=self.settings.feedback_retention_days,
+        )
 
     def load(self) -> None:
         """Start-up: load the index and model and warm them (in a background thread; /readyz waits)."""

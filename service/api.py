@@ -75,9 +75,39 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 # ------------------------------------------------------------------------------------------ routes
 
-public = APIRouter(dependencies=[Depends(rate_limited)], tags=["citizens"])
-staff = APIRouter(prefix="/staff", dependencies=[Depends(staff_only)], tags=["staff"])
-admin = APIRouter(prefix="/admin", tags=["admin"])
+
+def _documented(statuses: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": ErrorResponse, "description": d} for s, d in statuses.items()}
+
+
+# Statuses every route of a group can answer (generated clients must know them): the rate limit and body
+# limit in front of the citizens' routes, the staff and admin credentials in front of theirs.
+public = APIRouter(
+    dependencies=[Depends(rate_limited)],
+    tags=["citizens"],
+    responses=_documented(
+        {
+            413: "Body too large (body_too_large)",
+            429: "Too many requests from this address (rate_limited; see Retry-After)",
+        }
+    ),
+)
+staff = APIRouter(
+    prefix="/staff",
+    dependencies=[Depends(staff_only)],
+    tags=["staff"],
+    responses=_documented({401: "Staff credentials missing or wrong (unauthorized)"}),
+)
+admin = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    responses=_documented(
+        {
+            401: "Admin token missing or wrong (unauthorized)",
+            404: "Admin endpoints disabled: YOUJU_ADMIN_KEY is not set (not_found)",
+        }
+    ),
+)
 
 
 @public.post("/search", response_model=Answer, responses=ERRORS)

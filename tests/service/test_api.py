@@ -207,6 +207,26 @@ def test_unsafe_keys_refuse_to_start(tmp_path: Path, shared_index: Path) -> None
     create_app(make_settings(tmp_path, shared_index, admin_key="k3y-9b2e6d4a1c7f3e5b", cors_origins=["https://a.b"]))
 
 
+def test_openapi_documents_the_statuses_the_service_really_returns(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    api = {(p, m): op for p, ops in paths.items() if p.startswith("/api/v1/") for m, op in ops.items()}
+    assert len(api) > 10
+    for (path, method), op in api.items():
+        codes = set(op["responses"])
+        if "/staff/" in path:
+            assert "401" in codes, (path, method)
+        elif "/admin/" in path:
+            assert {"401", "404"} <= codes, (path, method)
+        else:
+            assert {"413", "429"} <= codes, (path, method)
+    assert {"400", "503"} <= set(paths["/api/v1/search"]["post"]["responses"])
+    assert "503" in paths["/api/v1/feedback"]["post"]["responses"]
+    # What the service says is what it does: a rate-limited client gets the documented 429 shape.
+    assert paths["/api/v1/search"]["post"]["responses"]["429"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+
+
 def test_openapi_has_chinese_examples(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["info"]["title"] == "有据 youju API"

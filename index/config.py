@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         "Bearer); unset leaves them open. At least 16 characters, not a default word.",
     )
     feedback_db: Path = Field(default=Path("var/feedback.sqlite3"), description="SQLite file storing citizen feedback.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For names the real client (for rate limits "
+        "and feedback hashing); comma-separated or a JSON list, `*` for any. Empty (default) = trust none: "
+        "the client is the connecting address.",
+    )
     feedback_retention_days: int = Field(
         default=365,
         ge=0,
@@ -140,7 +146,7 @@ class Settings(BaseSettings):
         "once and kept beside feedback_db (<feedback_db>.secret).",
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, v: object) -> object:
         if isinstance(v, str):

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from index import store
 from index.config import Settings
@@ -66,13 +67,18 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         log.warning("YOUJU_STAFF_KEY is not set: the staff console and feedback are open to anyone on %s", bind_host)
     app = create_app(settings)
     install_sighup(app.state.runtime)
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=port or settings.port,
-        workers=1,
-        proxy_headers=True,  # X-Forwarded-For is believed only from FORWARDED_ALLOW_IPS (default 127.0.0.1)
-        server_header=False,
-        log_level="info",
-    )
+    options = uvicorn_options(settings)
+    uvicorn.run(app, host=bind_host, port=port or settings.port, workers=1, log_level="info", **options)
     return 0
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn treats forwarding headers, from YOUJU_TRUSTED_PROXIES only (uvicorn's own default would
+    believe X-Forwarded-For from 127.0.0.1, so a same-host proxy passing the client's header through would let
+    any client choose its address and escape the rate limit)."""
+    trusted = settings.trusted_proxies
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": ",".join(trusted) if trusted else "",
+        "server_header": False,
+    }

@@ -18,6 +18,7 @@ from index import store
 from index.config import Settings
 from index.pipeline import searcher_for
 from index.search import Searcher
+from service.server import uvicorn_options
 from tests.helpers import REPORT_DIR, HashEmbedder
 
 STAFF_KEY = "staff-3f7c9a1e5b2d4c8f"
@@ -54,7 +55,8 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+        options = uvicorn_options(app.state.runtime.settings)  # as `youju serve` runs it
+        config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

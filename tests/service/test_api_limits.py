@@ -18,7 +18,7 @@ from index.records import Answer
 from index.search import Searcher
 from service.state import WARMUP_QUERY
 from tests.helpers import HashEmbedder
-from tests.service.helpers import LiveServer, ServeFn, assert_error
+from tests.service.helpers import ServeFn, assert_error
 
 
 class BlockingSearcher(Searcher):
@@ -53,7 +53,7 @@ def _wait(cond: Any, timeout: float = 10) -> None:
 
 
 def test_rate_limit_per_client(serve: ServeFn) -> None:
-    live = serve(rate_limit_per_minute=60, rate_limit_burst=3)
+    live = serve(rate_limit_per_minute=60, rate_limit_burst=3, trusted_proxies=["127.0.0.1"])
     with live.client() as c:
         assert c.get("/api/v1/documents").status_code == 200
         assert c.post("/api/v1/search", json={"query": "森林"}).status_code == 200
@@ -65,7 +65,7 @@ def test_rate_limit_per_client(serve: ServeFn) -> None:
         assert_error(c.post("/api/v1/search", json={"query": "森林"}), 429, "rate_limited")
         # Probes and pages are not rate-limited; another client has its own bucket.
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
-        other = {"X-Forwarded-For": "203.0.113.50"}  # uvicorn trusts it from 127.0.0.1 (a local proxy)
+        other = {"X-Forwarded-For": "203.0.113.50"}  # trusted from 127.0.0.1: YOUJU_TRUSTED_PROXIES
         assert c.get("/api/v1/documents", headers=other).status_code == 200
         time.sleep(retry)
         assert c.get("/api/v1/documents").status_code == 200  # refilled
@@ -161,7 +161,17 @@ def _feedback_rows(db: Path) -> list[sqlite3.Row]:
         conn.close()
 
 
-def test_feedback_is_stored_without_the_ip(live: LiveServer) -> None:
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(serve: ServeFn) -> None:
+    live = serve(rate_limit_per_minute=60, rate_limit_burst=2)  # default: trust no proxy
+    with live.client() as c:
+        for i in range(2):
+            assert c.get("/api/v1/documents", headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code == 200
+        # A new X-Forwarded-For each time is still the same client: no escape from the limit.
+        assert_error(c.get("/api/v1/documents", headers={"X-Forwarded-For": "203.0.113.99"}), 429, "rate_limited")
+
+
+def test_feedback_is_stored_without_the_ip(serve: ServeFn) -> None:
+    live = serve(trusted_proxies=["127.0.0.1"])  # behind a local proxy: the forwarded address is the client
     settings = live.app.state.runtime.settings
     db: Path = settings.feedback_db
     assert db.exists()  # created at start-up

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from service.screenshots import CHROMIUM  # one launch recipe for tests and screenshots
+from service.server import uvicorn_options
 from tests.service.helpers import STAFF_KEY
 
 if TYPE_CHECKING:  # playwright is optional at run time (the tests skip without it)
@@ -156,7 +157,9 @@ def running(settings: Any, factory: Callable[[Any], Any]) -> Iterator[LiveServer
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", **uvicorn_options(app.state.runtime.settings))
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="youju-browser-server", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -58,7 +58,9 @@ async def rate_limited(request: Request, authorization: AuthorizationHeader = No
 
 
 async def staff_only(request: Request, authorization: AuthorizationHeader = None) -> None:
-    check_staff(authorization, get_runtime(request).settings.staff_key)
+    runtime = get_runtime(request)
+    key = runtime.settings.staff_key
+    runtime.authenticate(request.scope, authorization, lambda: check_staff(authorization, key), "staff")
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -333,7 +335,8 @@ async def jobs(runtime: RuntimeDep) -> list[JobInfo]:
 )
 async def reload(request: Request, runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> ReloadResponse:
     """Load the live index from disk again (after `youju build`) and switch to it without downtime."""
-    check_admin(authorization, runtime.settings.admin_key)
+    key = runtime.settings.admin_key
+    runtime.authenticate(request.scope, authorization, lambda: check_admin(authorization, key), "admin")
     return await anyio.to_thread.run_sync(runtime.reload)
 
 

@@ -74,6 +74,16 @@ class RateLimiter:
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
 
+    def waiting(self, key: str) -> float:
+        """Like ``take`` but consumes nothing: 0.0 while ``key`` has a token, else the seconds until it will."""
+        if not self.enabled:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def _prune(self, now: float) -> None:
         full = self.burst / self.rate
         for k in [k for k, (_, t) in self._buckets.items() if now - t >= full]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
 from typing import cast
 
 from fastapi import Request
+from starlette.types import Scope
 
 from index import store
 from index.config import Settings
@@ -19,7 +21,7 @@ from index.search import Searcher
 from service.errors import ApiError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
-from service.ratelimit import RateLimiter
+from service.ratelimit import RateLimiter, client_ip, rate_key
 from service.schemas import ReadinessResponse, ReloadResponse
 from service.uploads import Jobs
 
@@ -30,6 +32,9 @@ SearcherFactory = Callable[[Settings], Searcher]
 # Run once when a searcher is loaded, so the first citizen does not pay for lazy initialisation
 # (model graph, jieba dictionary, OpenCC tables).
 WARMUP_QUERY = "怀柔森林覆盖率多少"
+# Guessing a staff or admin key: 10 wrong tries at once per client address, then one every 6 seconds.
+AUTH_FAILURE_BURST = 10
+AUTH_FAILURES_PER_MINUTE = 10
 
 
 def default_searcher_factory(settings: Settings) -> Searcher:
@@ -57,6 +62,8 @@ class Runtime:
         self.started_at = time.time()
         self.gate = SearchGate(settings.max_concurrent_searches, settings.busy_timeout_seconds)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        # Wrong staff or admin credentials: AUTH_FAILURE_BURST tries at once, then AUTH_FAILURES_PER_MINUTE.
+        self.auth_failures = RateLimiter(AUTH_FAILURES_PER_MINUTE, AUTH_FAILURE_BURST)
         self.feedback: FeedbackStore | None = None
         self._reload_lock = threading.Lock()
         self._documents: tuple[Searcher, list[DocumentInfo]] | None = None
@@ -150,6 +157,29 @@ class Runtime:
                 503, "not_ready", f"the index is not loaded yet{why}; try again shortly", {"Retry-After": "5"}
             )
         return searcher
+
+    def authenticate(self, scope: Scope, authorization: str | None, check: Callable[[], None], who: str) -> None:
+        """Run ``check`` (raises a 401 ApiError for wrong credentials) under the failed-sign-in throttle: a
+        client that keeps presenting wrong keys is answered 429 without its key being compared, and every
+        failure is logged with the client address (the key itself never is)."""
+        client = rate_key(client_ip(scope))
+        wait = self.auth_failures.waiting(client)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            log.warning("%s sign-in refused: too many failures from %s", who, client)
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many failed sign-ins from this address; try again in {seconds} s",
+                {"Retry-After": str(seconds)},
+            )
+        try:
+            check()
+        except ApiError as e:
+            if e.status == 401 and authorization:
+                self.auth_failures.take(client)
+                log.warning("%s sign-in failed from %s", who, client)
+            raise
 
     def require_feedback(self) -> FeedbackStore:
         if self.feedback is None:

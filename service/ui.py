@@ -14,7 +14,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import FileResponse, Response
 
 from service.auth import check_staff
@@ -120,14 +120,18 @@ def ui_router(static_dir: Path) -> APIRouter:
         return widget_js().response(WIDGET_CACHE)
 
     @router.api_route("/console", methods=["GET", "HEAD"])
-    async def console(runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> FileResponse:
-        check_staff(authorization, runtime.settings.staff_key)
+    async def console(request: Request, runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> FileResponse:
+        key = runtime.settings.staff_key
+        runtime.authenticate(request.scope, authorization, lambda: check_staff(authorization, key), "staff")
         return _file(static_dir, "console.html", "no-store")
 
     @router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
-    async def asset(path: str, runtime: RuntimeDep, authorization: AuthorizationHeader = None) -> FileResponse:
+    async def asset(
+        request: Request, path: str, runtime: RuntimeDep, authorization: AuthorizationHeader = None
+    ) -> FileResponse:
         if is_staff_asset(path):
-            check_staff(authorization, runtime.settings.staff_key)
+            key = runtime.settings.staff_key
+            runtime.authenticate(request.scope, authorization, lambda: check_staff(authorization, key), "staff")
             return _file(static_dir, path, "no-store")
         return _file(static_dir, path, WIDGET_CACHE if path.endswith((".js", ".css")) else "no-cache")
 

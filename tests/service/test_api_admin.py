@@ -154,3 +154,29 @@ def test_sighup_reloads(tmp_path: Path, own_index: tuple[Path, Path]) -> None:
     finally:
         signal.signal(signal.SIGHUP, previous)
     assert runtime.searcher is not None and "extra" in runtime.searcher.index.documents
+
+
+def test_guessing_keys_is_throttled_and_logged(serve: ServeFn, caplog: pytest.LogCaptureFixture) -> None:
+    from service.state import AUTH_FAILURE_BURST
+
+    staff_key = "staff-key-0123456789-abcdef"
+    live = serve(admin_key=ADMIN_KEY, staff_key=staff_key)
+    wrong = {"Authorization": "Bearer not-the-key-0000000000"}
+    with live.client() as c, caplog.at_level("WARNING", logger="youju.service"):
+        for _ in range(AUTH_FAILURE_BURST):
+            assert_error(c.get("/api/v1/staff/status", headers=wrong), 401, "unauthorized")
+        r = c.get("/api/v1/staff/status", headers=wrong)
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["retry-after"]) >= 1
+        # While throttled no key is compared, the right one included; the console and admin share the count.
+        right = {"Authorization": f"Bearer {staff_key}"}
+        assert c.get("/api/v1/staff/status", headers=right).status_code == 429
+        assert c.get("/console", headers=right).status_code == 429
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        assert c.post("/api/v1/admin/reload", headers=admin).status_code == 429
+        # Searching is not affected.
+        assert c.post("/api/v1/search", json={"query": "森林"}).status_code == 200
+    failures = [r.getMessage() for r in caplog.records if "sign-in failed" in r.getMessage()]
+    assert len(failures) == AUTH_FAILURE_BURST and "127.0.0.1" in failures[0]
+    assert not any("not-the-key" in r.getMessage() for r in caplog.records)  # keys are never logged
+    assert any("too many failures" in r.getMessage() for r in caplog.records)

@@ -419,7 +419,7 @@ class Searcher:
         a heading contains) narrow it. ``previous``: the question asked just before, for follow-ups such as
         那2025年呢 (``index/followup.py``); ``Answer.query`` is then the question as searched."""
         q = validate_query(query, self.max_query_chars)
-        if previous:
+        if previous and previous.strip():
             q = validate_query(combine(q, validate_query(previous, self.max_query_chars)), 2 * self.max_query_chars)
         top_k = check_top_k(top_k, self.max_top_k)
         if document_id is not None or section is not None:

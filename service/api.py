@@ -128,7 +128,7 @@ async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
         issuer=body.issuer,
         section=body.section,
     )
-    if body.previous:
+    if body.previous and body.previous.strip():
         validate_query(body.previous, settings.max_query_chars)
     return await runtime.gate.run(lambda: searcher.search(body.query, top_k, filters=filters, previous=body.previous))
 

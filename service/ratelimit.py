@@ -64,8 +64,7 @@ class RateLimiter:
             return 0.0
         now = self.clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            tokens = self._tokens(key, now)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 if len(self._buckets) > self.max_clients:
@@ -78,11 +77,14 @@ class RateLimiter:
         """Like ``take`` but consumes nothing: 0.0 while ``key`` has a token, else the seconds until it will."""
         if not self.enabled:
             return 0.0
-        now = self.clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
+            tokens = self._tokens(key, self.clock())
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+    def _tokens(self, key: str, now: float) -> float:
+        """Tokens of ``key`` at ``now``: what it had, refilled since, at most ``burst``."""
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.rate)
 
     def _prune(self, now: float) -> None:
         full = self.burst / self.rate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -64,8 +65,14 @@ def test_cited_answer_highlights_the_figure_and_switches_script(model_server: Li
     # Feedback reaches the server.
     first.get_by_role("button", name="有帮助").click()
     first.get_by_text("谢谢您的反馈").wait_for()
-    fb = model_server.get("/api/v1/staff/feedback")
-    items = fb.get("items", fb.get("feedback", []))
+    # The thanks is shown at once and the POST goes on in the background: wait for it to land.
+    deadline = time.monotonic() + 10
+    while True:
+        fb = model_server.get("/api/v1/staff/feedback")
+        items = fb.get("items", fb.get("feedback", []))
+        if any(i.get("query") == FOREST_Q and i.get("helpful") is True for i in items) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert any(i.get("query") == FOREST_Q and i.get("helpful") is True for i in items), fb
     assert "{" not in block.inner_text()
     assert page.js_errors == []

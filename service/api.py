@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 
 from index.normalize import to_simplified, to_traditional
 from index.records import Answer, FileReport, PassageView
-from index.search import Filters, check_top_k, clean_text, validate_query
+from index.search import Filters, clean_text, validate_query
+from service.answering import Question, answer_question
 from service.auth import check_admin, check_staff
 from service.errors import ApiError, FeedbackUnavailableError
 from service.ratelimit import client_ip, rate_key
@@ -115,11 +116,6 @@ admin = APIRouter(
 @public.post("/search", response_model=Answer, responses=ERRORS)
 async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
     """Cited passages answering a question: the same JSON as `youju ask --json`."""
-    settings = runtime.settings
-    # Cheap checks first: refuse before taking a search slot.
-    validate_query(body.query, settings.max_query_chars)
-    top_k = check_top_k(body.top_k if body.top_k is not None else settings.default_top_k, settings.max_top_k)
-    searcher = runtime.require()  # captured once: a reload does not change it under this request
     ids = set(body.document_ids or ()) | ({body.document_id} if body.document_id else set())
     filters = Filters(
         document_ids=frozenset(ids) if ids else None,
@@ -128,9 +124,7 @@ async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
         issuer=body.issuer,
         section=body.section,
     )
-    if body.previous and body.previous.strip():
-        validate_query(body.previous, settings.max_query_chars)
-    return await runtime.gate.run(lambda: searcher.search(body.query, top_k, filters=filters, previous=body.previous))
+    return await answer_question(runtime, Question(body.query, body.top_k, filters, body.previous))
 
 
 @public.get("/passages/{passage_id}", response_model=PassageView, responses={404: {"model": ErrorResponse}})

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import os
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -23,8 +18,7 @@ from pydantic import SecretStr
 from service.errors import FeedbackUnavailableError
 from service.privacy import redact
 from service.schemas import FeedbackItem, FeedbackPage, FeedbackSummary
-
-log = logging.getLogger("youju.feedback")
+from service.sqlite import SqliteStore, days_ago, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -67,59 +61,30 @@ def load_or_create_secret(db: Path, configured: SecretStr | None) -> bytes:
     return value.encode("ascii")
 
 
-class FeedbackStore:
+class FeedbackStore(SqliteStore):
+    SCHEMA = SCHEMA
+    WHAT = "feedback store"
+    unavailable = FeedbackUnavailableError
+
     def __init__(self, path: Path, secret: bytes, retention_days: int = 0) -> None:
-        self.path = path
+        super().__init__(path)
         self._secret = secret
-        self._lock = threading.Lock()
         self.retention_days = retention_days
 
     @classmethod
     def open(cls, path: Path, configured_secret: SecretStr | None, *, retention_days: int = 0) -> FeedbackStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path, load_or_create_secret(path, configured_secret), retention_days)
-        # Owner-only from the first byte: SQLite gives its -wal and -shm files the database's mode.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        os.chmod(path, 0o600)
-        conn = store._connect()
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
+        store._create()
+        with store._db() as conn:
             store._purge(conn)
-        finally:
-            conn.close()
         return store
 
     def _purge(self, conn: sqlite3.Connection) -> int:
         """Delete feedback older than the retention period; the number deleted."""
         if not self.retention_days:
             return 0
-        cutoff = (datetime.now(UTC) - timedelta(days=self.retention_days)).isoformat(timespec="seconds")
-        return int(conn.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,)).rowcount)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection, closed after use. A file that went missing is recreated (empty); a damaged or full
-        one is a FeedbackUnavailableError (503 feedback_unavailable): feedback is lost, searches go on."""
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = self._connect()
-            if not self.path.exists() or self.path.stat().st_size == 0:
-                conn.executescript(SCHEMA)
-            yield conn
-        except sqlite3.Error as e:
-            log.error("feedback store %s: %s", self.path, e)
-            raise FeedbackUnavailableError(f"the feedback store cannot be used ({e}); searches are not affected") from e
-        finally:
-            if conn is not None:
-                conn.close()
+        return int(conn.execute("DELETE FROM feedback WHERE created_at < ?", (days_ago(self.retention_days),)).rowcount)
 
     def client_key(self, ip: str) -> str:
         return hmac.new(self._secret, ip.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -134,7 +99,7 @@ class FeedbackStore:
         client_ip: str,
         index_build: str | None,
     ) -> int:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        now = utc_now()
         # Nothing personal is written: ID, phone, e-mail and card numbers become markers (service/privacy.py).
         query = redact(query)[0]
         comment = redact(comment)[0] if comment else comment

@@ -133,6 +133,25 @@ class Settings(BaseSettings):
         description="Feedback older than this many days is deleted (at start-up and with each new entry; 0 = "
         "keep). Questions and comments are stored with ID, phone, e-mail and card numbers redacted (docs/privacy.md).",
     )
+    state_db: Path = Field(
+        default=Path("var/youju.sqlite3"),
+        description="SQLite file of the query log and the pinned answers (service/querylog.py, service/pins.py).",
+    )
+    query_log: bool = Field(
+        default=True,
+        description="Record searches (redacted questions, outcome, no client address) for the staff analytics page; "
+        "searches from the staff console are not recorded.",
+    )
+    query_log_retention_days: int = Field(
+        default=180, ge=0, description="Query log rows older than this many days are deleted (0 = keep)."
+    )
+    pin_similarity: float = Field(
+        default=0.95,
+        ge=0.5,
+        le=1.0,
+        description="Embedding cosine from which a question may be the same as a pinned one (calibrated for "
+        "multilingual-e5-small; a distinctive word either lacks still blocks it: service/pins.py).",
+    )
     upload_dir: str = Field(
         default="uploads",
         description="Subdirectory of corpus_dir where documents uploaded by staff are stored.",

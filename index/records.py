@@ -63,6 +63,9 @@ class Result(Record):
     score: float
     highlights: list[Highlight] = Field(description="Spans of `text` that answer the question.")
     citation: Citation
+    pinned: bool = Field(
+        False, description="Chosen by staff for this question (a pinned answer): shown first, still a quotation."
+    )
 
     @field_serializer("score")
     def _round_score(self, v: float) -> float:

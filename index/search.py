@@ -492,6 +492,30 @@ class Searcher:
         )
 
     # ---------------------------------------------------------------------------------- lookups
+    def cite(self, passage_id: str, query: str, score: float = 1.0) -> Result:
+        """Passage ``passage_id`` as a result for ``query`` (its answering sentences highlighted): how a
+        passage chosen by staff (a pinned answer) is shown, exactly like a found one."""
+        row = self._by_id.get(passage_id)
+        if row is None:
+            raise PassageNotFoundError(f"no passage with id {passage_id!r} in the live index")
+        nq, tokens = self.analyze(query)
+        return self._present(row, score, {}, tokens, nq)
+
+    def find_text(self, text: str) -> str | None:
+        """The id of a passage of the live index whose text is ``text`` (spaces ignored), if any: a pinned
+        passage is found again after a rebuild changed its id (a renamed file, a moved paragraph)."""
+        want = "".join(text.split())
+        if not want:
+            return None
+        return next((p.passage_id for p in self.index.passages if "".join(p.text.split()) == want), None)
+
+    def has_passage(self, passage_id: str) -> bool:
+        return passage_id in self._by_id
+
+    def in_corpus(self, term: str) -> bool:
+        """Whether some passage holds the lexical term ``term`` (a word of ``analyze``)."""
+        return term in self._idf
+
     def passage(self, passage_id: str) -> PassageView:
         """One passage with its paragraph and the neighbouring paragraphs (for display)."""
         i = self._by_id.get(passage_id)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import PlainTextResponse
 
 from index.normalize import to_simplified, to_traditional
 from index.records import Answer, FileReport, PassageView
 from index.search import Filters, clean_text, validate_query
-from service.answering import Question, answer_question
+from service import analytics, pins
+from service.answering import Channel, Question, answer_question
 from service.auth import check_admin, check_staff
 from service.errors import ApiError, FeedbackUnavailableError
+from service.pins import PinStore
+from service.querylog import grouping_key
 from service.ratelimit import client_ip, rate_key
 from service.schemas import (
+    AnalyticsReport,
     BuildReportResponse,
     ConvertRequest,
     ConvertResponse,
@@ -27,6 +33,10 @@ from service.schemas import (
     JobInfo,
     OkResponse,
     PageInfo,
+    Pin,
+    PinImportReport,
+    PinList,
+    PinRequest,
     ReloadResponse,
     SearchLoad,
     SearchRequest,
@@ -113,8 +123,18 @@ admin = APIRouter(
 )
 
 
+ChannelHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Youju-Channel",
+        description="Who asks: `widget` (the citizens' widget), `console` (staff typing: not recorded in the "
+        "query log); anything else counts as `api`.",
+    ),
+]
+
+
 @public.post("/search", response_model=Answer, responses=ERRORS)
-async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
+async def search(body: SearchRequest, runtime: RuntimeDep, channel: ChannelHeader = None) -> Answer:
     """Cited passages answering a question: the same JSON as `youju ask --json`."""
     ids = set(body.document_ids or ()) | ({body.document_id} if body.document_id else set())
     filters = Filters(
@@ -124,7 +144,8 @@ async def search(body: SearchRequest, runtime: RuntimeDep) -> Answer:
         issuer=body.issuer,
         section=body.section,
     )
-    return await answer_question(runtime, Question(body.query, body.top_k, filters, body.previous))
+    ch: Channel = "widget" if channel == "widget" else "console" if channel == "console" else "api"
+    return await answer_question(runtime, Question(body.query, body.top_k, filters, body.previous, ch))
 
 
 @public.get("/passages/{passage_id}", response_model=PassageView, responses={404: {"model": ErrorResponse}})
@@ -260,6 +281,115 @@ async def staff_build(runtime: RuntimeDep) -> BuildReportResponse:
     """The live build: every file of the corpus with its format, pages, OCR use, passages, warnings, errors."""
     m = runtime.require().index.manifest
     return BuildReportResponse(index=m.info(), files=[FileReport(**f) for f in m.files])
+
+
+@staff.get("/analytics", response_model=AnalyticsReport, responses={503: {"model": ErrorResponse}})
+async def staff_analytics(runtime: RuntimeDep, days: Annotated[int, Query(ge=1, le=366)] = 30) -> AnalyticsReport:
+    """What citizens asked in the last `days` days: most frequent, refused and low-confidence questions and
+    answers marked not helpful, with the counts of the period before (the trend)."""
+    return await anyio.to_thread.run_sync(lambda: _analytics(runtime, days, analytics.TOP))
+
+
+def _analytics(runtime: Runtime, days: int, limit: int) -> AnalyticsReport:
+    qlog = runtime.query_log
+    if qlog is None:
+        raise ApiError(503, "query_log_off", "the query log is off (YOUJU_QUERY_LOG=false) or could not be opened")
+    now = datetime.now(UTC)
+    rows = qlog.rows((now - timedelta(days=2 * days)).isoformat(timespec="seconds"))
+    feedback: list[Any] = []
+    error: str | None = None
+    if runtime.feedback is not None:
+        try:
+            feedback = runtime.feedback.not_helpful_since((now - timedelta(days=days)).isoformat(timespec="seconds"))
+        except FeedbackUnavailableError as e:
+            error = str(e)
+    searcher = runtime.searcher
+    norm = searcher.normalizer if searcher is not None else to_simplified
+    return analytics.report(
+        rows, feedback, days=days, now=now, fold=lambda q: grouping_key(norm(q)), feedback_error=error, limit=limit
+    )
+
+
+@staff.get(
+    "/analytics/export",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}, 503: {"model": ErrorResponse}},
+)
+async def staff_analytics_export(
+    runtime: RuntimeDep,
+    kind: analytics.ExportKind = "refused",
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> PlainTextResponse:
+    """The questions of one list as JSON lines in the gold-set format, to be labelled and evaluated
+    (`youju eval --sets gold:FILE`)."""
+    rep = await anyio.to_thread.run_sync(lambda: _analytics(runtime, days, 10_000))
+    body = "".join(line + "\n" for line in analytics.export_lines(rep, kind))
+    name = f"youju-{kind}-{datetime.now(UTC).date().isoformat()}.jsonl"
+    return PlainTextResponse(
+        body,
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _pins(runtime: Runtime) -> PinStore:
+    if runtime.pins is None:
+        raise ApiError(503, "pins_unavailable", "the pin store could not be opened (see the service log)")
+    return runtime.pins
+
+
+@staff.get("/pins", response_model=PinList)
+async def list_pins(runtime: RuntimeDep) -> PinList:
+    """Pinned answers, newest first; `missing` ones have no passage in the live index any more."""
+    store = _pins(runtime)
+    return await anyio.to_thread.run_sync(lambda: pins.listing(store, runtime.searcher))
+
+
+@staff.post("/pins", status_code=201, response_model=Pin, responses={s: {"model": ErrorResponse} for s in (404, 503)})
+async def add_pin(body: PinRequest, runtime: RuntimeDep) -> Pin:
+    """Pin passages of the live index for a question (replaces the pin of the same question)."""
+    store = _pins(runtime)
+    searcher = runtime.require()
+    question = validate_query(body.question, runtime.settings.max_query_chars)
+    passages = pins.pinned_passages(searcher, body.passage_ids)  # 404 passage_not_found
+    note = clean_text(body.note, "the note").strip() or None if body.note else None
+    pin_id = await anyio.to_thread.run_sync(
+        lambda: store.add(question, grouping_key(searcher.normalizer(question)), passages, note)
+    )
+    listed = pins.listing(store, searcher)
+    return next(p for p in listed.pins if p.id == pin_id)
+
+
+@staff.delete("/pins/{pin_id}", response_model=OkResponse, responses={404: {"model": ErrorResponse}})
+async def delete_pin(pin_id: int, runtime: RuntimeDep) -> OkResponse:
+    """Unpin: the question is answered by search alone again."""
+    store = _pins(runtime)
+    if not await anyio.to_thread.run_sync(lambda: store.delete(pin_id)):
+        raise ApiError(404, "pin_not_found", f"no pin {pin_id}")
+    return OkResponse(ok=True)
+
+
+@staff.post(
+    "/pins/import",
+    response_model=PinImportReport,
+    responses={s: {"model": ErrorResponse} for s in (400, 413, 503)},
+)
+async def import_pins(
+    request: Request, runtime: RuntimeDep, filename: Annotated[str, Query(min_length=1, max_length=200)]
+) -> PinImportReport:
+    """Pins from a .csv or .xlsx file (the raw file as the body; `filename` gives its type): a question column
+    (question/问题) and passage columns (原文/passage: the quoted passage text or a passage id)."""
+    store = _pins(runtime)
+    searcher = runtime.require()
+    data = await request.body()
+    if not data:
+        raise ApiError(400, "empty_file", "the request body (the file) is empty")
+
+    def run() -> PinImportReport:
+        rows = pins.read_table(data, filename)
+        return pins.import_pins(store, searcher, rows, searcher.normalizer)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 def _job(job: Job) -> JobInfo:

@@ -63,6 +63,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.open_feedback()
+        runtime.open_state()
         threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()
         yield
 
@@ -108,7 +109,11 @@ def create_app(
     # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.
     app.add_middleware(CatchAllMiddleware)
     convert_limit = max(settings.max_body_bytes, settings.max_convert_chars * 6 + 4096)
-    overrides = {"/api/v1/convert": convert_limit, "/api/v1/staff/documents/": settings.max_upload_bytes}
+    overrides = {
+        "/api/v1/convert": convert_limit,
+        "/api/v1/staff/documents/": settings.max_upload_bytes,
+        "/api/v1/staff/pins/import": min(settings.max_upload_bytes, 10 * 1024 * 1024),
+    }
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, overrides=overrides)
     app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)
     if settings.cors_origins:

@@ -28,6 +28,24 @@ class FeedbackUnavailableError(core.YoujuError):
     code = "feedback_unavailable"
 
 
+class QueryLogUnavailableError(core.YoujuError):
+    """The query log database is damaged or unwritable: analytics are unavailable, searches go on."""
+
+    code = "query_log_unavailable"
+
+
+class PinsUnavailableError(core.YoujuError):
+    """The pin store is damaged or unwritable: pins are not used or changed, searches go on."""
+
+    code = "pins_unavailable"
+
+
+class PinError(core.YoujuError):
+    """A pin or a pin import that cannot be made as asked (an unreadable file, missing columns)."""
+
+    code = "invalid_pin"
+
+
 # Status of each domain error; looked up along the class hierarchy, most specific first.
 STATUS: dict[type[core.YoujuError], int] = {
     core.QueryTooLongError: 413,
@@ -41,6 +59,9 @@ STATUS: dict[type[core.YoujuError], int] = {
     core.CorpusError: 500,
     core.DocumentError: 500,
     FeedbackUnavailableError: 503,
+    QueryLogUnavailableError: 503,
+    PinsUnavailableError: 503,
+    PinError: 400,
 }
 
 

@@ -135,6 +135,14 @@ class FeedbackStore(SqliteStore):
         ]
         return FeedbackPage(total=total, limit=limit, offset=offset, feedback=items)
 
+    def not_helpful_since(self, since: str) -> list[sqlite3.Row]:
+        with self._db() as conn:
+            return conn.execute(
+                "SELECT created_at, query, passage_id, comment FROM feedback WHERE helpful = 0 AND created_at >= ? "
+                "ORDER BY id",
+                (since,),
+            ).fetchall()
+
     def summary(self) -> FeedbackSummary:
         with self._db() as conn:
             row = conn.execute("SELECT COUNT(*), COALESCE(SUM(helpful), 0) FROM feedback").fetchone()

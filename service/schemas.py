@@ -208,3 +208,95 @@ class JobInfo(BaseModel):
 class BuildReportResponse(BaseModel):
     index: IndexInfo
     files: list[FileReport]
+
+
+# ------------------------------------------------------------------------------ analytics and pins
+
+
+class QuestionStat(BaseModel):
+    query: str = Field(description="The question as last asked (redacted).")
+    count: int = Field(description="Times asked in the period (any wording that folds to the same question).")
+    previous: int = Field(description="Times asked in the period of the same length just before (the trend).")
+    answered: int = Field(description="Of `count`, how many were answered.")
+    last_seen: str
+    confidence: float = Field(description="Median confidence of the answers given.")
+    top_passage_id: str | None = Field(None, description="The passage shown first the last time.")
+
+
+class DayStat(BaseModel):
+    date: str
+    total: int
+    answered: int
+    refused: int
+
+
+class NotHelpfulStat(BaseModel):
+    query: str
+    passage_id: str
+    count: int
+    last_seen: str
+    comment: str | None = Field(None, description="The latest comment left with it, if any (redacted).")
+
+
+class AnalyticsReport(BaseModel):
+    days: int
+    since: str
+    total: int
+    answered: int
+    refused: int = Field(description="Questions the reports do not answer (no_answer).")
+    not_a_question: int
+    pinned: int = Field(description="Searches whose first result was a pinned answer.")
+    channels: dict[str, int] = Field(description="Searches by where they came from (widget, api, dify, mcp).")
+    daily: list[DayStat]
+    top: list[QuestionStat] = Field(description="Most frequent questions.")
+    refused_questions: list[QuestionStat] = Field(description="Most frequent questions that were refused.")
+    low_confidence: list[QuestionStat] = Field(
+        description="Answered questions whose median confidence is low: the answer is worth checking."
+    )
+    not_helpful: list[NotHelpfulStat] = Field(description="Answers citizens marked as not helpful, most often first.")
+    feedback_error: str | None = None
+
+
+class PinRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={"examples": [{"question": "怀柔森林覆盖率多少", "passage_ids": ["3f9c2a1b7d4e5f60"]}]},
+    )
+    question: str = Field(min_length=1, max_length=500, description="The question the passages answer.")
+    passage_ids: list[str] = Field(min_length=1, max_length=5, description="The passages to show first, in order.")
+    note: str | None = Field(None, max_length=500, description="Why (for other staff).")
+
+
+class PinnedPassage(BaseModel):
+    passage_id: str
+    text: str = Field(description="The quoted passage as pinned (kept to find it again after a rebuild).")
+    document_id: str
+    found: bool = Field(description="False when the live index no longer holds this passage.")
+
+
+class Pin(BaseModel):
+    id: int
+    question: str
+    passages: list[PinnedPassage]
+    note: str | None
+    created_at: str
+    updated_at: str
+    status: Literal["active", "missing"] = Field(
+        description="`missing`: none of its passages is in the live index any more (reported, not shown)."
+    )
+
+
+class PinList(BaseModel):
+    pins: list[Pin]
+    missing: int = Field(description="Pins none of whose passages is in the live index.")
+
+
+class PinImportError(BaseModel):
+    row: int
+    message: str
+
+
+class PinImportReport(BaseModel):
+    added: int
+    rows: int
+    errors: list[PinImportError]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from index.search import Searcher
 from service.errors import ApiError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
+from service.pins import PinMatcher, PinStore, reconcile
+from service.querylog import QueryLog
 from service.ratelimit import RateLimiter, client_ip, rate_key
 from service.schemas import ReadinessResponse, ReloadResponse
 from service.uploads import Jobs
@@ -65,6 +68,11 @@ class Runtime:
         # Wrong staff or admin credentials: AUTH_FAILURE_BURST tries at once, then AUTH_FAILURES_PER_MINUTE.
         self.auth_failures = RateLimiter(AUTH_FAILURES_PER_MINUTE, AUTH_FAILURE_BURST)
         self.feedback: FeedbackStore | None = None
+        self.query_log: QueryLog | None = None
+        self.pins: PinStore | None = None
+        self.pins_missing = 0
+        self._matcher: tuple[Searcher, int, PinMatcher] | None = None
+        self._matcher_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._documents: tuple[Searcher, list[DocumentInfo]] | None = None
         self.jobs = Jobs(self.rebuild)
@@ -77,6 +85,40 @@ class Runtime:
             retention_days=self.settings.feedback_retention_days,
         )
 
+    def open_state(self) -> None:
+        """The query log and the pins (one SQLite file); a failure is logged and leaves them off."""
+        s = self.settings
+        try:
+            self.pins = PinStore.open(s.state_db)
+            if s.query_log:
+                self.query_log = QueryLog.open(s.state_db, retention_days=s.query_log_retention_days)
+        except (YoujuError, OSError, sqlite3.Error) as e:
+            log.error("state database %s cannot be opened: %s", s.state_db, e)
+
+    def _reconcile(self, searcher: Searcher) -> None:
+        if self.pins is None:
+            return
+        try:
+            self.pins_missing = reconcile(self.pins, searcher)
+        except YoujuError as e:
+            log.error("pins not checked against the index: %s", e.message)
+
+    def matcher(self, searcher: Searcher) -> PinMatcher | None:
+        """The pin matcher of this searcher and this version of the pins (built once, when pins exist)."""
+        pins = self.pins
+        if pins is None:
+            return None
+        with self._matcher_lock:
+            cached = self._matcher
+            if cached is not None and cached[0] is searcher and cached[1] == pins.version:
+                return cached[2]
+            version = pins.version
+            stored = pins.all()
+            m = PinMatcher(searcher, stored, self.settings.pin_similarity) if stored else None
+            if m is not None:
+                self._matcher = (searcher, version, m)
+            return m
+
     def load(self) -> None:
         """Start-up: load the index and model and warm them (in a background thread; /readyz waits)."""
         self.loading = True
@@ -87,6 +129,7 @@ class Runtime:
                     return
                 searcher = self.factory(self.settings)
                 warm(searcher)
+                self._reconcile(searcher)
                 self.searcher = searcher
                 self.error = None
             m = searcher.index.manifest
@@ -117,6 +160,7 @@ class Runtime:
             old = self.searcher
             new = self.factory(self.settings) if old is None else old.with_index(store.load(self.settings.index_dir))
             warm(new)
+            self._reconcile(new)
             self.searcher = new
             self.error = None
         m = new.index.manifest

@@ -1,0 +1,145 @@
+"""The query log: what citizens asked and what they got, for hotline managers (service/analytics.py).
+
+One row per search from the widget, the API and the integrations (Dify, MCP). Written after the answer,
+outside the request's critical path; a failing log never fails a search. Nothing personal is kept: the
+question is redacted (``service/privacy.py``) before it is written, no client address is stored, and rows
+older than ``query_log_retention_days`` are deleted. ``grouping`` is the question folded for counting
+(normalised script, no punctuation or spaces, lower case): 怀柔森林覆盖率多少？ and 懷柔森林覆蓋率多少 count as
+one question.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import YoujuError
+from service.errors import QueryLogUnavailableError
+from service.privacy import redact
+from service.sqlite import SqliteStore, days_ago, utc_now
+
+log = logging.getLogger("youju.querylog")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS queries (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT    NOT NULL,
+    channel     TEXT    NOT NULL,
+    query       TEXT    NOT NULL,
+    grouping    TEXT    NOT NULL,
+    answered    INTEGER NOT NULL CHECK (answered IN (0, 1)),
+    reason      TEXT    NOT NULL,
+    confidence  REAL    NOT NULL,
+    top_passage TEXT,
+    pinned      INTEGER NOT NULL DEFAULT 0,
+    results     INTEGER NOT NULL,
+    ms          REAL    NOT NULL,
+    index_build TEXT
+);
+CREATE INDEX IF NOT EXISTS queries_created ON queries (created_at);
+CREATE INDEX IF NOT EXISTS queries_grouping ON queries (grouping);
+"""
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def grouping_key(normalised: str) -> str:
+    """The question as counted: ``normalised`` (script-folded by the searcher's normaliser) without
+    punctuation and spaces, lower case."""
+    return _NOT_WORD.sub("", normalised).lower()
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    channel: str
+    query: str
+    grouping: str
+    answered: bool
+    reason: str
+    confidence: float
+    top_passage: str | None
+    pinned: bool
+    results: int
+    ms: float
+    index_build: str | None
+
+
+class QueryLog(SqliteStore):
+    SCHEMA = SCHEMA
+    WHAT = "query log"
+    unavailable = QueryLogUnavailableError
+
+    def __init__(self, path: Path, retention_days: int = 0) -> None:
+        super().__init__(path)
+        self.retention_days = retention_days
+        self._writes = 0
+        # Rows are written by one background thread, in order: a search does not wait for the disk.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="youju-querylog")
+
+    @classmethod
+    def open(cls, path: Path, *, retention_days: int = 0) -> QueryLog:
+        store = cls(path, retention_days)
+        store._create()
+        with store._db() as conn:
+            store._purge(conn)
+        return store
+
+    def _purge(self, conn: sqlite3.Connection) -> int:
+        if not self.retention_days:
+            return 0
+        return int(conn.execute("DELETE FROM queries WHERE created_at < ?", (days_ago(self.retention_days),)).rowcount)
+
+    def add(self, q: LoggedQuery) -> None:
+        """Record one search (the question redacted here, whoever calls)."""
+        query = redact(q.query)[0]
+        grouping = redact(q.grouping)[0]
+        with self._lock, self._db() as conn:
+            self._writes += 1
+            if self._writes % 1000 == 1:  # now and then, not on every search
+                self._purge(conn)
+            conn.execute(
+                "INSERT INTO queries (created_at, channel, query, grouping, answered, reason, confidence, "
+                "top_passage, pinned, results, ms, index_build) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    utc_now(),
+                    q.channel,
+                    query,
+                    grouping,
+                    int(q.answered),
+                    q.reason,
+                    float(q.confidence),
+                    q.top_passage,
+                    int(q.pinned),
+                    int(q.results),
+                    float(q.ms),
+                    q.index_build,
+                ),
+            )
+
+    def add_quietly(self, q: LoggedQuery) -> None:
+        """``add``, logging instead of raising: a search is never failed by its log."""
+        try:
+            self.add(q)
+        except YoujuError as e:
+            log.error("query not logged: %s", e.message)
+
+    def record(self, q: LoggedQuery) -> None:
+        """Queue ``q`` for writing (never raises, never waits)."""
+        self._writer.submit(self.add_quietly, q)
+
+    def flush(self) -> None:
+        """Wait until every queued row is written (before reading, and in tests)."""
+        self._writer.submit(lambda: None).result()
+
+    def rows(self, since: str) -> list[sqlite3.Row]:
+        self.flush()
+        with self._db() as conn:
+            return conn.execute(
+                "SELECT created_at, channel, query, grouping, answered, reason, confidence, top_passage, pinned "
+                "FROM queries WHERE created_at >= ? ORDER BY id",
+                (since,),
+            ).fetchall()

@@ -80,3 +80,13 @@ def langchain_e5_run(es: EvalSet, docs: list[Document], embedder: Embedder, cach
 
 
 BASELINES: dict[str, Baseline] = {"rank_bm25": rank_bm25_run, "langchain_e5": langchain_e5_run}
+# The packages each baseline needs beyond youju's own (the `test` extra installs them).
+NEEDS: dict[str, str] = {"rank_bm25": "rank_bm25", "langchain_e5": "langchain_text_splitters"}
+
+
+def missing_package(name: str) -> str | None:
+    """The package baseline ``name`` needs that is not installed, if any."""
+    import importlib.util
+
+    module = NEEDS.get(name)
+    return module if module is not None and importlib.util.find_spec(module) is None else None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from eval import baselines as bl
 from eval import harness
-from eval.datasets import DEFAULT_SETS, SETS
+from eval.datasets import DEFAULT_SETS, GOLD_PREFIX, SETS
 from eval.retrieval import RETRIEVERS
 from index.cli import EXIT_USAGE, Command
 from index.config import Settings
@@ -18,7 +18,8 @@ def configure(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "--sets",
         default=",".join(DEFAULT_SETS),
-        help=f"comma-separated sets of {','.join(SETS)} (default: {','.join(DEFAULT_SETS)})",
+        help=f"comma-separated sets of {','.join(SETS)}, or gold:FILE (a gold-set JSON-lines file, e.g. exported "
+        f"from the staff analytics and labelled, over YOUJU_CORPUS_DIR) (default: {','.join(DEFAULT_SETS)})",
     )
     ap.add_argument(
         "--retrievers",
@@ -51,7 +52,7 @@ def configure(ap: argparse.ArgumentParser) -> None:
 
 
 def _unknown(given: str, known: tuple[str, ...], what: str) -> str | None:
-    bad = [x for x in given.split(",") if x and x not in known]
+    bad = [x for x in given.split(",") if x and x not in known and not x.startswith(GOLD_PREFIX)]
     return f"youju eval: unknown {what} {', '.join(bad)}; choose from {', '.join(known)}" if bad else None
 
 

@@ -187,8 +187,25 @@ def multidoc_corpus(work_dir: Path) -> Path:
 
 
 def load_multidoc(work_dir: Path, paths: tuple[Path, ...] = MULTIDOC_GOLD) -> EvalSet:
-    """The multi-format, multi-document gold set. Quotes are located (whitespace ignored, on the page given)
-    in the documents as youju reads them, so the set is resolved after the build (``EvalSet.resolved``)."""
+    """The multi-format, multi-document gold set (see ``load_gold_file``)."""
+    names = ", ".join(p.name for p in paths)
+    return load_gold_file(
+        paths,
+        multidoc_corpus(work_dir),
+        "multidoc-gold",
+        f"{names}: 9 documents in 6 formats (PDF with tables, scanned PDF, DOCX, HTML, TXT, MD)",
+    )
+
+
+GOLD_PREFIX = "gold:"
+
+
+def load_gold_file(paths: tuple[Path, ...], corpus: Path, name: str, description: str) -> EvalSet:
+    """A gold set in the JSON-lines format of eval/gold/ over any corpus: questions with ``answers``
+    (``{"document", "quote", "page"?}``) and no-answer questions (``answers`` empty), such as a file
+    exported from the staff analytics and labelled. Quotes are located (whitespace ignored, on the page
+    given) in the documents as youju reads them, so the set is resolved after the build
+    (``EvalSet.resolved``)."""
     raw: list[dict[str, Any]] = []
     for path in paths:
         raw += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -219,14 +236,7 @@ def load_multidoc(work_dir: Path, paths: tuple[Path, ...] = MULTIDOC_GOLD) -> Ev
             out.append(Question(q["id"], q["question"], tuple(golds), q.get("category", ""), q.get("style", "")))
         return out
 
-    names = ", ".join(p.name for p in paths)
-    return EvalSet(
-        "multidoc-gold",
-        multidoc_corpus(work_dir),
-        placeholders,
-        f"{names}: 9 documents in 6 formats (PDF with tables, scanned PDF, DOCX, HTML, TXT, MD)",
-        resolve=resolve,
-    )
+    return EvalSet(name, corpus, placeholders, description, resolve=resolve)
 
 
 # The sets `youju eval` knows, in report order.
@@ -259,6 +269,11 @@ def load_set(name: str, settings: Settings, limit: int = 0) -> EvalSet:
         full = load_set(name.removesuffix(HELDOUT), settings, limit)
         kept = [q for q in full.questions if q.gold and article_half(q.gold[0].doc_id) == "test"]
         return replace(full, name=name, questions=kept, description=full.description + "; held-out articles")
+    if name.startswith(GOLD_PREFIX):
+        path = Path(name.removeprefix(GOLD_PREFIX))
+        if not path.is_file():
+            raise ValueError(f"no gold file {path}")
+        return load_gold_file((path,), settings.corpus_dir, path.stem, f"{path.name} over {settings.corpus_dir}")
     if name == "huairou-gold":
         return load_gold()
     if name == "multidoc-gold":

@@ -137,6 +137,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     set_names = [s for s in args.sets.split(",") if s]
     retrievers = {k: RETRIEVERS[k] for k in args.retrievers.split(",") if k}
     baselines = [] if args.baselines == "none" else [b for b in args.baselines.split(",") if b]
+    for b in list(baselines):
+        missing = bl.missing_package(b)
+        if missing is not None:
+            # `make run` installs youju without the test extra; the comparison is skipped, not a traceback.
+            print(
+                f"youju eval: baseline {b} skipped: {missing} is not installed (pip install -e '.[test]')",
+                file=sys.stderr,
+            )
+            baselines.remove(b)
     models = [settings.model] + [m for m in args.model if m != settings.model]
 
     results: dict[str, Any] = {
@@ -150,8 +159,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     recall_curves: dict[str, dict[str, list[float]]] = {}
     latency: dict[str, list[float]] = {}
     misses: dict[str, list[dict[str, Any]]] = {}
-    for set_name in set_names:
-        es = load_set(set_name, settings, args.limit)
+    for asked in set_names:
+        es = load_set(asked, settings, args.limit)
+        set_name = es.name  # gold:FILE is reported under the file's name
         print(f"[{set_name}] {len(es.questions)} questions — {es.description}", file=sys.stderr)
         entry: dict[str, Any] = {"description": es.description, "questions": len(es.questions), "retrievers": {}}
         curves: dict[str, list[float]] = {}

@@ -64,6 +64,7 @@ def report(
     (the earlier half gives the trend), ``feedback`` the not-helpful feedback of the last ``days`` days."""
     now = now or datetime.now(UTC)
     since = (now - timedelta(days=days)).isoformat(timespec="seconds")
+    before = (now - timedelta(days=2 * days)).isoformat(timespec="seconds")
     groups: dict[str, _Group] = defaultdict(_Group)
     daily: dict[str, list[int]] = {}
     for d in range(days - 1, -1, -1):
@@ -71,6 +72,8 @@ def report(
     total = answered = refused = not_q = pinned = 0
     channels: Counter[str] = Counter()
     for r in rows:
+        if r["created_at"] < before:
+            continue
         g = groups[r["grouping"]]
         if r["created_at"] < since:
             g.previous += 1

@@ -51,3 +51,25 @@ def test_regression_gate(gold_run: Path, set_name: str) -> None:
     hybrid = got["hybrid"]
     below = {k: (hybrid[k], floor) for k, floor in floors.items() if hybrid[k] < floor}
     assert not below, below
+
+
+def test_eval_reads_a_labelled_export_of_the_query_log(model_settings: Settings, tmp_path: Path) -> None:
+    """What staff export from the analytics (JSON lines with empty answers), once labelled, is a gold set."""
+    from tests.helpers import REPORT_DIR
+
+    lines = [
+        {"id": "log-1", "question": "森林覆盖率多少", "answers": [], "count": 9, "category": "log:top", "style": "logged"},
+        {"id": "log-2", "question": "公积金怎么提取", "answers": [], "count": 3, "category": "log:refused"},
+    ]
+    doc = next(REPORT_DIR.glob("*.txt"))
+    lines[0]["answers"] = [{"document": doc.stem, "quote": "森林覆蓋率"}]  # labelled; log-2 stays no-answer
+    gold = tmp_path / "labelled.jsonl"
+    gold.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    settings = model_settings.model_copy(update={"corpus_dir": REPORT_DIR})
+    out = tmp_path / "out"
+    argv = ["eval", "--sets", f"gold:{gold}", "--retrievers", "hybrid", "--baselines", "none"]
+    args = build_parser().parse_args([*argv, "--latency-sample", "2", "--out", str(out)])
+    assert args.run(args, settings) == 0
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))["sets"]["labelled"]
+    assert res["questions"] == 2 and (out / "misses-labelled.jsonl").exists()
+    assert 0.0 <= res["retrievers"]["hybrid"]["R@1"] <= 1.0

@@ -121,7 +121,7 @@ def create_app(
             JsonCORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "X-Youju-Channel"],
             expose_headers=["Retry-After"],
             max_age=600,
         )

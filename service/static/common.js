@@ -60,8 +60,11 @@ var youjuCommon = (function () {
   // GET url, or POST body as JSON (a Blob: its bytes, with its type); method: another verb (PUT, DELETE).
   // The JSON answer ({} for 204; fallback, if given, when it is not JSON).
   // Errors: .status, .code, .message from {"error": {code, message}}, .retry (Retry-After); network: no .status.
+  // defaults.headers go with every request (the widget and the console name themselves: X-Youju-Channel).
+  var defaults = { headers: {} };
   function request(url, body, signal, fallback, method) {
-    var opt = { signal: signal, headers: {}, method: method || (body != null ? "POST" : "GET") };
+    var opt = { signal: signal, headers: Object.assign({}, defaults.headers),
+      method: method || (body != null ? "POST" : "GET") };
     if (body instanceof Blob) {
       opt.headers["Content-Type"] = body.type || "application/octet-stream";
       opt.body = body;
@@ -105,6 +108,6 @@ var youjuCommon = (function () {
 
   return {
     el: el, units: units, segments: segments, appendSegments: appendSegments, around: around,
-    pageText: pageText, request: request, errText: errText
+    pageText: pageText, request: request, errText: errText, defaults: defaults
   };
 })();

@@ -5,6 +5,7 @@
 (function (C) {
   "use strict";
   var el = C.el;
+  C.defaults.headers["X-Youju-Channel"] = "console"; // staff typing: not counted as citizens' questions
   var $ = function (id) { return document.getElementById(id); };
   var qEl = $("q"), docEl = $("doc"), typeEl = $("type"), yearEl = $("year"), secEl = $("sec");
   var list = $("list"), detail = $("detail"), statusEl = $("status"), panel = $("docs"), panelBtn = $("docs-btn");
@@ -266,6 +267,7 @@
       h.appendChild(ci);
       if (c.ocr) h.appendChild(badge("扫描件", "扫描件识别文字，请以原件为准"));
       if (c.superseded_by) h.appendChild(badge("有新版", notes({ superseded_by: c.superseded_by })[0]));
+      if (r.pinned) h.appendChild(badge("置顶", "工作人员为这个问题置顶的答案")).classList.add("pinb");
       if (low) h.appendChild(el("span", "low", "低置信"));
       var cp = el("button", "cp", "复制");
       cp.type = "button";
@@ -277,6 +279,16 @@
         copy();
       });
       h.appendChild(cp);
+      var pn = el("button", "cp", "置顶");
+      pn.type = "button";
+      pn.tabIndex = -1;
+      pn.setAttribute("aria-label", "把第 " + (i + 1) + " 条置顶为这个问题的答案");
+      pn.addEventListener("click", function (ev) {
+        ev.stopPropagation();
+        select(i);
+        pin();
+      });
+      h.appendChild(pn);
       li.appendChild(h);
       li.appendChild(marked(el("p", "tx"), disp(r.text), r.highlights));
       li.addEventListener("click", function () {
@@ -313,6 +325,20 @@
   }
   function current() {
     return st.data && st.sel >= 0 ? st.data.results[st.sel] : null;
+  }
+
+  // Pin the selected passage as the answer to the question on screen: citizens asking it (or a paraphrase)
+  // get this passage first, marked as confirmed by staff.
+  function pin() {
+    var r = current(), q = statusEl.dataset.q || qEl.value.trim();
+    if (!r || !q) return;
+    api("/api/v1/staff/pins", { question: q, passage_ids: [r.passage_id] }).then(function () {
+      toast("已置顶：以后问“" + q + "”会先显示这一段");
+      document.dispatchEvent(new CustomEvent("youju:pins"));
+      return run(true);
+    }, function (e) {
+      toast("未能置顶：" + errText(e));
+    });
   }
 
   // ------------------------------------------------------------------------- context pane
@@ -500,6 +526,7 @@
   function openPanel(open, focus) {
     panel.hidden = !open;
     $("main").hidden = open;
+    if (open) document.dispatchEvent(new CustomEvent("youju:panel", { detail: "docs" }));
     panelBtn.setAttribute("aria-expanded", String(open));
     if (open) {
       loadDocs().catch(function (e) { outcome("err", "无法读取文件列表：" + errText(e)); });
@@ -507,6 +534,12 @@
       if (focus !== false) $("docs-h").focus();
     } else if (focus !== false) qEl.focus();
   }
+  document.addEventListener("youju:panel", function (e) {
+    if (e.detail !== "docs" && !panel.hidden) {
+      panel.hidden = true;
+      panelBtn.setAttribute("aria-expanded", "false");
+    }
+  });
   panelBtn.addEventListener("click", function () { openPanel(panel.hidden); });
   $("docs-close").addEventListener("click", function () { openPanel(false); });
   panel.addEventListener("keydown", function (e) {
@@ -696,6 +729,9 @@
     } else if (e.key === "c" || e.key === "C") {
       e.preventDefault();
       copy();
+    } else if (e.key === "p" || e.key === "P") {
+      e.preventDefault();
+      pin();
     } else if (e.key === "Escape") {
       e.preventDefault();
       qEl.focus();
@@ -713,6 +749,9 @@
     } else if ((e.key === "c" || e.key === "C") && e.target !== list && panel.hidden && current()) {
       e.preventDefault();
       copy();
+    } else if ((e.key === "p" || e.key === "P") && e.target !== list && !$("main").hidden && current()) {
+      e.preventDefault();
+      pin();
     } else if (e.key === "d" || e.key === "D") {
       e.preventDefault();
       openPanel(panel.hidden);

@@ -21,7 +21,7 @@
       send: "发送", close: "关闭", scriptL: "字形", langB: "EN", langL: "Switch to English",
       you: "您问：", asF: function (q) { return "按“" + q + "”查找："; }, load: "正在报告中查找…", found: function (n) { return "找到 " + n + " 处报告原文："; },
       para: function (n) { return "第" + n + "段"; }, more: "查看整段", less: "收起整段",
-      ocr: "扫描件识别文字，请以原件为准", old: "该文件已有更新版本",
+      ocr: "扫描件识别文字，请以原件为准", old: "该文件已有更新版本", pinned: "工作人员确认的答案",
       yes: "有帮助", no: "没帮助", thanks: "谢谢您的反馈", fbL: "这条出处对您有帮助吗？",
       none: "这份报告没有回答这个问题。",
       nq: "我只能用报告原文回答关于报告内容的问题，请直接输入您想问的事，例如“森林覆盖率多少”。", hot1: "如需帮助，请拨打 ", hot2: " 市民服务热线。",
@@ -40,6 +40,7 @@
       found: function (n) { return n + " passage" + (n > 1 ? "s" : "") + " from the report:"; },
       para: function (n) { return "paragraph " + n; }, more: "Show whole paragraph", less: "Hide paragraph",
       ocr: "Read from a scan: check the original", old: "A newer edition of this document exists",
+      pinned: "Answer confirmed by staff",
       yes: "Helpful", no: "Not helpful", thanks: "Thank you for your feedback", fbL: "Was this passage helpful?",
       none: "This report does not answer that question.",
       nq: "I can only answer questions about the report, with its own words. Please type what you want to know, e.g. \"What is the forest coverage?\"", hot1: "For help, call the ", hot2: " citizen hotline.",
@@ -102,6 +103,7 @@
     "mark{background:#ffe58a;color:#1b1b1b;padding:0 1px;border-radius:2px}" +
     ".ci{font-size:13px;color:#4a4a4a;margin:6px 0 0!important}" +
     ".pg{white-space:nowrap}.nt{display:inline-block;font-size:13px;line-height:1.4;color:#6b3d00;background:#fff4e5;border:1px solid #f0c27b;border-radius:4px;padding:1px 6px;margin:6px 6px 0 0}" +
+    ".nt.pin{color:#0b4a2e;background:#e6f4ea;border-color:#8cc7a1}" +
     ".ctx{margin-top:8px;padding:8px;background:#f6f6f6;border-radius:4px;font-size:14px;color:#333}" +
     ".ctx b{font-weight:inherit;background:#fff6d6}" +
     ".ac{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px;align-items:center}" +
@@ -218,6 +220,7 @@
     });
   }
 
+  C.defaults.headers["X-Youju-Channel"] = "widget"; // counted as a citizen's question in the query log
   function call(path, body) {
     return C.request(API + path, body, undefined, {});
   }
@@ -244,6 +247,7 @@
     ci.appendChild(document.createTextNode(" · "));
     ci.appendChild(el("span", "pg", C.pageText(c, st.lang === "en") || t("para")(c.paragraph)));
     box.appendChild(ci);
+    if (r.pinned) box.appendChild(el("span", "nt pin", t("pinned")));
     if (c.ocr) box.appendChild(el("span", "nt", t("ocr")));
     if (c.superseded_by) box.appendChild(el("span", "nt", t("old")));
     var ac = el("div", "ac"), key = r.passage_id, ctx = null;

@@ -58,7 +58,7 @@ def test_eval_reads_a_labelled_export_of_the_query_log(model_settings: Settings,
     from tests.helpers import REPORT_DIR
 
     lines = [
-        {"id": "log-1", "question": "森林覆盖率多少", "answers": [], "count": 9, "category": "log:top", "style": "logged"},
+        {"id": "log-1", "question": "森林覆盖率多少", "answers": [], "count": 9, "category": "log:top"},
         {"id": "log-2", "question": "公积金怎么提取", "answers": [], "count": 3, "category": "log:refused"},
     ]
     doc = next(REPORT_DIR.glob("*.txt"))

@@ -97,10 +97,15 @@ class Settings(BaseSettings):
         description="Most characters, all texts together, that one /api/v1/convert call converts.",
     )
     rate_limit_per_minute: int = Field(
-        default=60, ge=0, description="Requests per minute per client IP on the public API (0 = no limit)."
+        default=60, ge=0, description="Requests per minute per client IP on the public API and /mcp (0 = no limit)."
     )
     rate_limit_burst: int = Field(
         default=20, ge=1, description="Requests a client may make at once before the per-minute rate applies."
+    )
+    mcp_enabled: bool = Field(
+        default=True,
+        description="Serve the MCP server (Model Context Protocol, Streamable HTTP) at /mcp: read-only search "
+        "tools for LLM agents, public like the citizen API and under the same rate limit (docs/mcp.md).",
     )
     max_concurrent_searches: int = Field(
         default_factory=lambda: os.cpu_count() or 1,

@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from index.config import Settings
 from service.api import router as api_router
 from service.checks import check_settings
 from service.errors import install_handlers
+from service.mcp_server import McpEndpoint, mount_mcp
 from service.middleware import BodyLimitMiddleware, CatchAllMiddleware, JsonCORSMiddleware, SecurityHeadersMiddleware
 from service.schemas import ErrorResponse, ReadinessResponse
 from service.state import Runtime, SearcherFactory, default_searcher_factory, get_runtime
@@ -59,13 +60,17 @@ def create_app(
     """The service application. ``searcher_factory`` builds the searcher at start-up (tests inject one)."""
     check_settings(settings)
     runtime = Runtime(settings, searcher_factory)
+    mcp = McpEndpoint(runtime) if settings.mcp_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.open_feedback()
         runtime.open_state()
         threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()
-        yield
+        # The MCP session manager (its task group) lives as long as the application.
+        mcp_running: AbstractAsyncContextManager[None] = mcp.running() if mcp is not None else nullcontext()
+        async with mcp_running:
+            yield
 
     app = FastAPI(
         title="有据 youju API",
@@ -104,6 +109,8 @@ def create_app(
     app.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)
 
     app.include_router(api_router)
+    if mcp is not None:
+        mount_mcp(app, mcp)  # /mcp: the same searches as MCP tools, under the same rate limit
     app.include_router(ui_router(static_dir or STATIC_DIR))
 
     # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.

@@ -76,7 +76,7 @@ def frame_ancestors(origins: Iterable[str]) -> str:
 
 class SecurityHeadersMiddleware:
     """``X-Content-Type-Options: nosniff`` everywhere; ``Content-Security-Policy: frame-ancestors`` on the
-    pages that may be framed (the others get ``frame-ancestors 'none'``); API answers are not cached."""
+    pages that may be framed (the others get ``frame-ancestors 'none'``); API and MCP answers are not cached."""
 
     def __init__(self, app: ASGIApp, cors_origins: list[str], framed: Callable[[str], bool]) -> None:
         self.app = app
@@ -98,7 +98,7 @@ class SecurityHeadersMiddleware:
                     headers.setdefault("Content-Security-Policy", self.csp_framed)
                 else:
                     headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-                if path.startswith("/api/"):
+                if path.startswith("/api/") or path in ("/mcp", "/mcp/"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 

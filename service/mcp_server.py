@@ -287,7 +287,7 @@ def build_server(runtime: Runtime) -> MCPServer[Any]:
     ) -> Annotated[CallToolResult, SearchOutput]:
         with tool_errors():
             f = filters.to_filters() if filters is not None else None
-            answer = await answer_question(runtime, Question(query, top_k, f, None))
+            answer = await answer_question(runtime, Question(query, top_k, f, None, "mcp"))
         out = SearchOutput.of(answer)
         return result(search_text(out), out)
 

@@ -18,7 +18,7 @@ from service.errors import ConfigError
 from tests.helpers import CITATION_KEYS, HashEmbedder
 from tests.service.helpers import ServeFn, assert_error, make_settings
 
-RESULT_KEYS = {"passage_id", "text", "context", "context_start", "score", "highlights", "citation"}
+RESULT_KEYS = {"passage_id", "text", "context", "context_start", "score", "highlights", "citation", "pinned"}
 
 
 def test_search_contract_matches_the_searcher(client: httpx.Client, shared_index: Path) -> None:

@@ -20,6 +20,8 @@ import numpy.typing as npt
 from index import store, structure
 from index.backends import backend_class
 from index.chunk import ChunkConfig
+from index.dictionary import EMPTY as EMPTY_DICTIONARY
+from index.dictionary import Dictionary
 from index.embed.base import Embedder
 from index.errors import CorpusError, IndexCorruptError, IndexNotFoundError
 from index.ingest import CorpusRead, Skipped, corpus_files, iter_passages, read_corpus, with_passage_counts
@@ -95,6 +97,7 @@ def build_index(
     chunking: ChunkConfig | None = None,
     normalizer: Normalizer | None = None,
     tokenizer: Tokenizer | None = None,
+    dictionary: Dictionary = EMPTY_DICTIONARY,
     keep_builds: int = 2,
     force: bool = False,
     progress: bool = False,
@@ -103,7 +106,7 @@ def build_index(
     t0 = time.perf_counter()
     chunking = chunking or ChunkConfig()
     normalizer = normalizer or Normalizer()
-    tokenizer = tokenizer or JiebaTokenizer()
+    tokenizer = tokenizer or JiebaTokenizer(words=dictionary.normalized(normalizer).words)
     read = _read_with_progress(corpus_dir, index_root, readers, progress)
     documents, skipped = read.documents, read.skipped
     for s in skipped:
@@ -123,6 +126,7 @@ def build_index(
                 and live.backend == backend
                 and live.tokenizer == getattr(tokenizer, "name", type(tokenizer).__name__) + BIGRAMS
                 and live.passage_prefix == passage_prefix
+                and live.dictionary.get("version", EMPTY_DICTIONARY.version) == dictionary.version
             ):
                 counts = {f.get("document_id") or "": int(f.get("passages", 0)) for f in live.files}
                 return BuildReport(
@@ -186,6 +190,7 @@ def build_index(
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         backend=backend,
         files=[f.to_json() for f in files],
+        dictionary=dictionary.to_json(),
     )
     final = store.write_build(index_root, manifest, documents, passages, vectors, search_backend)
     store.activate(index_root, final, keep=keep_builds)

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         default_factory=_default_cache,
         description="Materialised models and evaluation caches (default ~/.cache/youju).",
     )
+    dictionary_dir: Path = Field(
+        Path("docs/dictionaries"),
+        description="The deployment's dictionary (index/dictionary.py): words.txt (words kept whole by the "
+        "segmenter) and synonyms.txt (groups such as 社保=社会保险); edited by staff in the console.",
+    )
     keep_builds: int = Field(2, ge=1, description="Finished builds kept under index_dir/builds.")
     ocr: Literal["auto", "off"] = Field(
         "auto",

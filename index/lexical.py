@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,17 +27,41 @@ STOPWORDS = frozenset(
 _TOKEN_OK = re.compile(r"\w", re.UNICODE)
 
 
+_SEGMENTERS: dict[tuple[str, ...], Any] = {}
+_SEGMENTERS_LOCK = threading.Lock()
+
+
+def _segmenter(words: tuple[str, ...]) -> Any:
+    """A jieba Tokenizer that knows ``words`` (one per distinct word list in the process)."""
+    import jieba
+
+    with _SEGMENTERS_LOCK:
+        seg = _SEGMENTERS.get(words)
+        if seg is None:
+            seg = jieba.Tokenizer()
+            for w in words:
+                # A high frequency: jieba keeps the word whole wherever it occurs (search mode still also
+                # yields its known sub-words).
+                seg.add_word(w, freq=100_000)
+            if len(_SEGMENTERS) > 8:
+                _SEGMENTERS.clear()
+            _SEGMENTERS[words] = seg
+        return seg
+
+
 class JiebaTokenizer:
     """jieba search-mode segmentation (long words also yield their sub-words), minus stopwords and
     punctuation. Expects normalised (Simplified, lower-case) text."""
 
     name = "jieba-search+stopwords"
 
-    def __init__(self, stopwords: frozenset[str] = STOPWORDS) -> None:
+    def __init__(self, stopwords: frozenset[str] = STOPWORDS, words: tuple[str, ...] = ()) -> None:
+        """``words``: the deployment's own words (index/dictionary.py), kept whole; they get a private
+        jieba instance (shared by tokenizers of the same words), so another dictionary never leaks in."""
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
-        self._jieba = jieba
+        self._jieba: Any = _segmenter(words) if words else jieba
         self._stop = stopwords
 
     def __call__(self, text: str) -> list[str]:

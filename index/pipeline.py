@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from index import answerability, embed, readers, rerank, store
+from index import answerability, dictionary, embed, readers, rerank, store
 from index.build import BuildReport, build_index
 from index.chunk import ChunkConfig
 from index.config import Settings
@@ -90,6 +90,7 @@ def build_corpus(
         backend=settings.backend,
         chunking=ChunkConfig(settings.chunk_max_chars, settings.chunk_min_chars),
         keep_builds=settings.keep_builds,
+        dictionary=dictionary.load_dir(settings.dictionary_dir),
         force=force,
         progress=progress,
         readers=readers.configured(ocr=settings.ocr, max_pdf_pages=settings.max_pdf_pages),

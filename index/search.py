@@ -20,6 +20,7 @@ from index import fusion
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
 from index.answertype import unit_missing
+from index.dictionary import Dictionary
 from index.embed.base import Embedder
 from index.errors import (
     IndexCorruptError,
@@ -161,7 +162,12 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.normalizer = normalizer or Normalizer()
-        self.tokenizer = tokenizer or JiebaTokenizer()
+        # The deployment's dictionary as this build used it (index/dictionary.py): questions are segmented
+        # and expanded exactly as the documents were.
+        self.dictionary = Dictionary.from_json(m.dictionary)
+        own = self.dictionary.normalized(self.normalizer)
+        self._given_tokenizer = tokenizer  # None: the build's dictionary decides (again for each build)
+        self.tokenizer = tokenizer or JiebaTokenizer(words=own.words)
         self.method: fusion.Method = method
         self.dense_weight = dense_weight
         self.answerability = answerability or create_answerability("logistic")
@@ -172,7 +178,7 @@ class Searcher:
         self.max_query_chars = max_query_chars
         self.max_top_k = max_top_k
         self.strip_scope_terms = True
-        self.expand = Expander(self.tokenizer)
+        self.expand = Expander(self.tokenizer, extra=own.terms())
         name = getattr(self.tokenizer, "name", type(self.tokenizer).__name__)
         if not m.tokenizer.startswith(name):
             raise IndexCorruptError(
@@ -206,7 +212,7 @@ class Searcher:
             index,
             self.embedder,
             normalizer=self.normalizer,
-            tokenizer=self.tokenizer,
+            tokenizer=self._given_tokenizer,
             method=self.method,
             dense_weight=self.dense_weight,
             answerability=self.answerability,

@@ -67,6 +67,8 @@ class Manifest:
     # sha256 of every file of the build but the manifest, by path relative to the build directory;
     # verified on every load and reload (builds written before checksums have none and are not checked).
     checksums: dict[str, str] = field(default_factory=dict)
+    # The deployment's dictionary the build used (index/dictionary.py): version, words, synonym groups.
+    dictionary: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:

@@ -30,8 +30,17 @@ def load(path: Path = _TABLE) -> dict[str, tuple[str, ...]]:
 class Expander:
     """Official forms of the everyday words in a (normalised) question, as extra lexical tokens."""
 
-    def __init__(self, tokenizer: Callable[[str], list[str]], terms: dict[str, tuple[str, ...]] | None = None) -> None:
-        self._terms = load() if terms is None else terms
+    def __init__(
+        self,
+        tokenizer: Callable[[str], list[str]],
+        terms: dict[str, tuple[str, ...]] | None = None,
+        extra: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        """``terms``: the table (default: index/data/synonyms.tsv); ``extra``: the deployment's own
+        synonyms (index/dictionary.py), added to it."""
+        self._terms = dict(load() if terms is None else terms)
+        for word, forms in (extra or {}).items():
+            self._terms[word] = tuple(dict.fromkeys([*self._terms.get(word, ()), *forms]))
         self._tokenizer = tokenizer
         words = sorted(self._terms, key=len, reverse=True)
         # English words match whole words only ("fine" is not in "define"); Chinese ones anywhere.

@@ -9,6 +9,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from index import dictionary
 from index.normalize import to_simplified, to_traditional
 from index.records import Answer, FileReport, PassageView
 from index.search import Filters, clean_text, validate_query
@@ -24,6 +25,8 @@ from service.schemas import (
     BuildReportResponse,
     ConvertRequest,
     ConvertResponse,
+    DictionaryFile,
+    DictionaryState,
     DocumentDetail,
     DocumentsResponse,
     DocumentText,
@@ -390,6 +393,54 @@ async def import_pins(
         return pins.import_pins(store, searcher, rows, searcher.normalizer)
 
     return await anyio.to_thread.run_sync(run)
+
+
+@staff.get("/dictionaries", response_model=DictionaryState, responses={400: {"model": ErrorResponse}})
+async def dictionaries(runtime: RuntimeDep) -> DictionaryState:
+    """The deployment's dictionary (words kept whole, synonym groups) and the version the live index uses."""
+    directory = runtime.settings.dictionary_dir
+
+    def read() -> DictionaryState:
+        current = dictionary.load_dir(directory)
+        files = [
+            DictionaryFile(
+                name=name,
+                text=dictionary.read_text(directory, name),
+                entries=len(current.words if name == "words" else current.synonyms),
+            )
+            for name in ("words", "synonyms")
+        ]
+        searcher = runtime.searcher
+        live = searcher.dictionary.version if searcher is not None else None
+        return DictionaryState(files=files, version=current.version, live_version=live)
+
+    return await anyio.to_thread.run_sync(read)
+
+
+@staff.put(
+    "/dictionaries/{name}",
+    status_code=202,
+    response_model=JobInfo,
+    responses={s: {"model": ErrorResponse} for s in (400, 403, 413, 503)},
+)
+async def save_dictionary(name: dictionary.Name, request: Request, runtime: RuntimeDep) -> JobInfo:
+    """Replace one dictionary file (the UTF-8 text as the body). It is checked (400 invalid_dictionary names
+    the lines at fault), the previous file is kept under history/, and a background build applies it to the
+    documents and questions; follow it at /staff/jobs/{id}. A failed build puts the previous file back."""
+    _uploads_enabled(runtime)
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ApiError(400, "invalid_dictionary", "the dictionary must be UTF-8 text") from e
+    text = clean_text(text, "the dictionary", keep_length=True)
+    directory = runtime.settings.dictionary_dir
+    kept = await anyio.to_thread.run_sync(lambda: dictionary.save(directory, name, text))
+    return _job(
+        runtime.jobs.submit(
+            "dictionary", dictionary.FILES[name], on_failure=lambda: dictionary.restore(directory, name, kept)
+        )
+    )
 
 
 def _job(job: Job) -> JobInfo:

@@ -120,6 +120,7 @@ def create_app(
         "/api/v1/convert": convert_limit,
         "/api/v1/staff/documents/": settings.max_upload_bytes,
         "/api/v1/staff/pins/import": min(settings.max_upload_bytes, 10 * 1024 * 1024),
+        "/api/v1/staff/dictionaries/": 2 * 1024 * 1024,
     }
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, overrides=overrides)
     app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index import errors as core
+from index.dictionary import DictionaryError
 
 log = logging.getLogger("youju.service")
 
@@ -56,6 +57,7 @@ STATUS: dict[type[core.YoujuError], int] = {
     core.IndexCorruptError: 503,
     core.ModelMismatchError: 503,
     core.ModelUnavailableError: 503,
+    DictionaryError: 400,
     core.CorpusError: 500,
     core.DocumentError: 500,
     FeedbackUnavailableError: 503,

@@ -300,3 +300,17 @@ class PinImportReport(BaseModel):
     added: int
     rows: int
     errors: list[PinImportError]
+
+
+class DictionaryFile(BaseModel):
+    name: Literal["words", "synonyms"]
+    text: str = Field(description="The file as staff wrote it (comments included).")
+    entries: int = Field(description="Words, or synonym groups, it holds.")
+
+
+class DictionaryState(BaseModel):
+    files: list[DictionaryFile]
+    version: str = Field(description="Version of the dictionary on disk (a hash of its entries).")
+    live_version: str | None = Field(
+        description="Version the live index was built with; differs from `version` until the rebuild is live."
+    )

@@ -140,4 +140,38 @@
       return loadPins();
     }, function (e2) { out.textContent = "未能导入：" + err(e2); });
   });
+
+  // ------------------------------------------------------------------ dictionaries (in the documents panel)
+  var DICT_CODES = { uploads_disabled: "服务器没有设置坐席密钥，不能修改词典。" };
+  function loadDict() {
+    return api("/api/v1/staff/dictionaries").then(function (d) {
+      d.files.forEach(function (f) { $(f.name === "words" ? "dw" : "ds").value = f.text; });
+      var n = d.files.map(function (f) { return (f.name === "words" ? "专有名词 " : "同义词 ") + f.entries + (f.name === "words" ? " 个" : " 组"); });
+      $("dict-ver").textContent = "（" + n.join("，") + "；版本 " + d.version +
+        (d.live_version === d.version ? "，已生效）" : "，索引仍在用 " + (d.live_version || "—") + "）");
+    }, function (e) { $("dict-ver").textContent = "（不可用：" + err(e) + "）"; });
+  }
+  function follow(job) {
+    return new Promise(function (resolve) {
+      (function step(j) {
+        if (j.status === "done" || j.status === "failed") return resolve(j);
+        setTimeout(function () {
+          api("/api/v1/staff/jobs/" + encodeURIComponent(j.id)).then(step, function () { resolve(j); });
+        }, 500);
+      })(job);
+    });
+  }
+  ["words", "synonyms"].forEach(function (name) {
+    $("dict-" + name).addEventListener("submit", function (e) {
+      e.preventDefault();
+      var out = $("dict-out"), text = $(name === "words" ? "dw" : "ds").value;
+      out.textContent = "正在保存并重建索引…";
+      api("/api/v1/staff/dictionaries/" + name, new Blob([text], { type: "text/plain;charset=utf-8" }), "PUT")
+        .then(follow).then(function (j) {
+          out.textContent = j.status === "done" ? "词典已保存，索引已重建并生效。" : "重建失败，已恢复原词典：" + (j.message || "");
+          return loadDict();
+        }, function (e2) { out.textContent = "未能保存：" + (DICT_CODES[e2.code] || e2.message || err(e2)); });
+    });
+  });
+  document.addEventListener("youju:panel", function (e) { if (e.detail === "docs") loadDict(); });
 })(youjuCommon);

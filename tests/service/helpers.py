@@ -36,6 +36,7 @@ def make_settings(tmp_path: Path, index_dir: Path, **overrides: Any) -> Settings
         "corpus_dir": REPORT_DIR,
         "feedback_db": tmp_path / "var" / "feedback.sqlite3",
         "state_db": tmp_path / "var" / "youju.sqlite3",
+        "dictionary_dir": tmp_path / "var" / "dictionaries",
         "rate_limit_per_minute": 1_000_000,
         "rate_limit_burst": 1_000_000,
         "max_concurrent_searches": 4,

@@ -134,6 +134,7 @@ def browser_settings(root: Path, corpus: Path, **over: Any) -> Any:
         "index_dir": root / "index",
         "feedback_db": root / "feedback.sqlite3",
         "state_db": root / "youju.sqlite3",
+        "dictionary_dir": root / "dictionaries",
         "rate_limit_per_minute": 0,  # the tests ask many questions from one address
         "max_concurrent_searches": 2,
         "busy_timeout_seconds": 10.0,

@@ -9,6 +9,9 @@ Needs a running service (``youju serve``), the ``playwright`` package and Debian
 * ``widget-desktop.png``    widget on a 1280x800 desktop page, answer with its paragraph expanded
 * ``widget-no-answer.png``  widget on a phone, for a question the report does not answer
 * ``console.png``           staff console (1280x800): results, selection and paragraph context
+* ``console-analytics.png`` the console's analytics panel (1280x1000): counts, daily chart, frequent and
+  refused questions, pins (``--ask`` first puts citizens' questions through the widget's API, for a
+  fresh test server; never use it against a live service, whose query log it would change)
 
 PNGs are reduced to a 256-colour palette when Pillow is installed (it comes with matplotlib), which keeps
 each under 300 KB.
@@ -80,6 +83,35 @@ def console(page: Any, base: str, query: str) -> None:
         page.locator("#detail .pp.cur").wait_for()
 
 
+def analytics(page: Any, base: str, ask: Sequence[str]) -> None:
+    page.goto(f"{base}/console")
+    page.locator("#q").wait_for()
+    for q in ask:
+        page.evaluate(
+            """q => fetch('/api/v1/search', {method: 'POST', body: JSON.stringify({query: q}),
+                 headers: {'Content-Type': 'application/json', 'X-Youju-Channel': 'widget'}})""",
+            q,
+        )
+    page.locator("#stats-btn").click()
+    page.locator("#t-top tbody tr td").first.wait_for()
+    page.wait_for_function("document.querySelector('#st-sum').textContent.includes('次提问')", timeout=TIMEOUT_MS)
+    page.mouse.move(0, 0)
+
+
+# Citizens' questions for the analytics screenshot of a fresh server (asked in this order; repeats count).
+SAMPLE_QUESTIONS = (
+    "怀柔森林覆盖率多少",
+    "怀柔区森林覆盖率是多少？",
+    "行政复议案件有多少件",
+    "12345热线满意率",
+    "怀柔森林覆盖率多少",
+    "公积金怎么提取",
+    "行政复议案件有多少件",
+    "北京今天天气怎么样",
+    "无事不扰清单是什么",
+    "公积金怎么提取",
+)
+
 Shot = tuple[str, int, int, Callable[[Any], None], dict[str, Any]]
 
 
@@ -90,6 +122,7 @@ def take(
     question: str = "怀柔森林覆盖率多少",
     unanswerable: str = "北京今天天气怎么样",
     console_query: str = "12345热线满意率",
+    ask: Sequence[str] = (),
     chromium: str = CHROMIUM,
     browser: Any = None,
 ) -> list[Path]:
@@ -106,6 +139,7 @@ def take(
                     question=question,
                     unanswerable=unanswerable,
                     console_query=console_query,
+                    ask=ask,
                     browser=launched,
                 )
             finally:
@@ -118,6 +152,7 @@ def take(
         ("widget-no-answer.png", 360, 740, lambda p: widget_phone(p, base, unanswerable), phone),
         ("widget-desktop.png", 1280, 800, lambda p: widget_desktop(p, base, question), {}),
         ("console.png", 1280, 800, lambda p: console(p, base, console_query), {}),
+        ("console-analytics.png", 1280, 1000, lambda p: analytics(p, base, ask), {}),
     ]
     written: list[Path] = []
     for name, width, height, setup, options in shots:
@@ -145,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--question", default="怀柔森林覆盖率多少", help="question asked in the widget")
     ap.add_argument("--unanswerable", default="北京今天天气怎么样", help="question the report does not answer")
     ap.add_argument("--console-query", default="12345热线满意率", help="query typed in the console")
+    ap.add_argument(
+        "--ask",
+        action="store_true",
+        help="first ask sample citizens' questions (for the analytics shot of a fresh test server only)",
+    )
     ap.add_argument("--chromium", default=CHROMIUM, help="Chromium executable")
     args = ap.parse_args(argv)
     if not Path(args.chromium).exists():
@@ -161,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         question=args.question,
         unanswerable=args.unanswerable,
         console_query=args.console_query,
+        ask=SAMPLE_QUESTIONS if args.ask else (),
         chromium=args.chromium,
     ):
         print(f"{path} ({path.stat().st_size // 1024} KB)")

@@ -1,4 +1,4 @@
-"""``python -m service.screenshots`` keeps working: four small PNGs of the widget and the console."""
+"""``python -m service.screenshots`` keeps working: five small PNGs of the widget and the console."""
 
 from __future__ import annotations
 
@@ -24,13 +24,15 @@ def test_a_chinese_font_is_installed_for_the_screenshots() -> None:
 
 def test_screenshot_script_writes_small_pngs(fast_server: LiveServer, browser: Browser, tmp_path: Path) -> None:
     out = tmp_path / "shots"
-    written = screenshots.take(fast_server.url, out, browser=browser)  # main() minus argument parsing
-    assert [p.parent for p in written] == [out] * 4
+    ask = screenshots.SAMPLE_QUESTIONS[:3]
+    written = screenshots.take(fast_server.url, out, ask=ask, browser=browser)  # main() minus argument parsing
+    assert [p.parent for p in written] == [out] * 5
     sizes = {
         "widget-phone.png": (720, 1480),  # 360x740 at device scale 2
         "widget-no-answer.png": (720, 1480),
         "widget-desktop.png": (1280, 800),
         "console.png": (1280, 800),
+        "console-analytics.png": (1280, 1000),
     }
     assert sorted(p.name for p in out.iterdir()) == sorted(sizes)
     for name, (w, h) in sizes.items():

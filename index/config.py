@@ -141,7 +141,8 @@ class Settings(BaseSettings):
         default=365,
         ge=0,
         description="Feedback older than this many days is deleted (at start-up and with each new entry; 0 = "
-        "keep). Questions and comments are stored with ID, phone, e-mail and card numbers redacted (docs/privacy.md).",
+        "keep). Questions and comments are stored with ID, phone, e-mail, card numbers and names redacted "
+        "(docs/privacy.md).",
     )
     state_db: Path = Field(
         default=Path("var/youju.sqlite3"),
@@ -173,6 +174,21 @@ class Settings(BaseSettings):
         default=None,
         description="Key of the HMAC that turns client IPs into anonymous feedback keys; unset: generated "
         "once and kept beside feedback_db (<feedback_db>.secret).",
+    )
+
+    metrics_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus must present to scrape /metrics; unset leaves /metrics open (block "
+        "it at the reverse proxy on a public site). At least 16 characters, not a default word.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Log lines of `youju serve` on stderr: `json` (one object a line, with request ids) or `text` "
+        "(for reading in a terminal). Personal data is redacted from both (docs/operations.md).",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="Least severe log level written; `debug` adds each question (redacted) to the search lines.",
     )
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")

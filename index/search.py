@@ -10,7 +10,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -54,6 +56,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\d年?|年")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+StageTimer = Callable[[str, float], None]
+"""Told ``(stage, seconds)`` after each timed stage of one search: ``encoder`` (embedding the question) and
+``reranker`` (the cross-encoder reading the best candidates). The service turns these into metrics; the core
+only measures."""
 
 
 def clean_text(text: str, what: str = "the question", *, keep_length: bool = False) -> str:
@@ -268,13 +275,21 @@ class Searcher:
         dense_weight: float | None = None,
         filters: Filters | None = None,
         scoped: bool = True,
+        stage_timer: StageTimer | None = None,
     ) -> Ranked:
         """Paragraph-level ranking of a validated question (``method`` overrides the configured fusion).
         ``filters`` restrict the documents and sections; ``scoped`` applies the prior for the documents
-        the question names (years, places, bodies; ``index/scope.py``)."""
+        the question names (years, places, bodies; ``index/scope.py``); ``stage_timer`` is told how long
+        the encoder and the reranker took."""
         ix = self.index
         nq, tokens = self.analyze(query)
-        qv = query_vector if query_vector is not None else self.embedder.embed_queries([nq])[0]
+        if query_vector is not None:
+            qv = query_vector
+        else:
+            t0 = time.perf_counter()
+            qv = self.embedder.embed_queries([nq])[0]
+            if stage_timer is not None:
+                stage_timer("encoder", time.perf_counter() - t0)
         qs = self._scope(nq)
         priors = self.scopes.priors(qs) if scoped else {}
         lexical_text = nq
@@ -307,7 +322,10 @@ class Searcher:
         if self.reranker is not None:
             read = fusion.rerank_top(fused, self.rerank_candidates)
             rows_read = [int(cands.ids[i]) for i in read]
+            t0 = time.perf_counter()
             probs = self.reranker.score(nq, [self.pair_side(r) for r in rows_read])
+            if stage_timer is not None:
+                stage_timer("reranker", time.perf_counter() - t0)
             fused = fusion.rerank_blend(fused, read, probs, self.rerank_weight)
             judged = {r: float(p) for r, p in zip(rows_read, probs, strict=True)}
         if priors:
@@ -420,10 +438,12 @@ class Searcher:
         section: str | None = None,
         filters: Filters | None = None,
         previous: str | None = None,
+        stage_timer: StageTimer | None = None,
     ) -> Answer:
         """Cited answers for a question. ``filters`` (or the shorthands ``document_id`` and ``section``, text
         a heading contains) narrow it. ``previous``: the question asked just before, for follow-ups such as
-        那2025年呢 (``index/followup.py``); ``Answer.query`` is then the question as searched."""
+        那2025年呢 (``index/followup.py``); ``Answer.query`` is then the question as searched. ``stage_timer``
+        is told the seconds of the timed stages (``StageTimer``)."""
         q = validate_query(query, self.max_query_chars)
         if previous and previous.strip():
             q = validate_query(combine(q, validate_query(previous, self.max_query_chars)), 2 * self.max_query_chars)
@@ -435,7 +455,7 @@ class Searcher:
         if not_a_question(self.analyze(q)[0]):
             # 在吗, ？？？, 😀, asdfgh: searching would only find noise.
             return Answer(query=q, answered=False, confidence=0.0, reason="not_a_question")
-        ranked = self.rank(q, depth=top_k, filters=filters)
+        ranked = self.rank(q, depth=top_k, filters=filters, stage_timer=stage_timer)
         decision = self.decide(q, ranked)
         results = [
             self._present(row, score, ranked.fused, ranked.query_tokens, ranked.query_norm)

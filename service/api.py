@@ -68,7 +68,11 @@ async def rate_limited(request: Request, authorization: AuthorizationHeader = No
             return
         except ApiError:
             pass
-    runtime.limiter.check(rate_key(client_ip(request.scope)))
+    try:
+        runtime.limiter.check(rate_key(client_ip(request.scope)))
+    except ApiError:
+        runtime.metrics.limited("requests")
+        raise
 
 
 async def staff_only(request: Request, authorization: AuthorizationHeader = None) -> None:

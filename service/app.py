@@ -12,17 +12,27 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import Response
 
 from index.build import youju_version
 from index.config import Settings
 from service.api import router as api_router
+from service.auth import check_metrics
 from service.checks import check_settings
 from service.errors import install_handlers
+from service.logs import configure_logging
 from service.mcp_server import McpEndpoint, mount_mcp
-from service.middleware import BodyLimitMiddleware, CatchAllMiddleware, JsonCORSMiddleware, SecurityHeadersMiddleware
+from service.middleware import (
+    REQUEST_ID_HEADER,
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    JsonCORSMiddleware,
+    RequestMiddleware,
+    SecurityHeadersMiddleware,
+)
 from service.schemas import ErrorResponse, ReadinessResponse
 from service.state import Runtime, SearcherFactory, default_searcher_factory, get_runtime
 from service.ui import STATIC_DIR, is_framed, ui_router
@@ -108,12 +118,22 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
     app.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)
 
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
+        """Prometheus text exposition (docs/operations.md); Bearer YOUJU_METRICS_KEY when it is set."""
+        key = settings.metrics_key
+        if key is not None:
+            runtime.authenticate(request.scope, authorization, lambda: check_metrics(authorization, key), "metrics")
+        body, content_type = runtime.metrics.render(request.headers.get("accept"))
+        return Response(body, headers={"Content-Type": content_type})
+
     app.include_router(api_router)
     if mcp is not None:
         mount_mcp(app, mcp)  # /mcp: the same searches as MCP tools, under the same rate limit
     app.include_router(ui_router(static_dir or STATIC_DIR))
 
-    # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.
+    # Added innermost first: request id, metrics and access log (outermost, so that it sees the final status
+    # whichever layer answered) > CORS > security headers > body limit > JSON 500 > routes.
     app.add_middleware(CatchAllMiddleware)
     convert_limit = max(settings.max_body_bytes, settings.max_convert_chars * 6 + 4096)
     overrides = {
@@ -130,9 +150,10 @@ def create_app(
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-Youju-Channel"],
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", REQUEST_ID_HEADER],
             max_age=600,
         )
+    app.add_middleware(RequestMiddleware, metrics=runtime.metrics)
     return app
 
 
@@ -140,5 +161,6 @@ def app_from_env() -> FastAPI:
     """For ``uvicorn --factory service.app:app_from_env`` (``youju serve`` is the usual way)."""
     no_overrides: dict[str, Any] = {}
     settings = Settings(**no_overrides)  # reads YOUJU_* from the environment
+    configure_logging(settings.log_format, settings.log_level)
     configure_threads(settings)
     return create_app(settings)

@@ -1,5 +1,5 @@
-"""Credentials: the staff key (HTTP Basic with any user name, or Bearer) and the admin key (Bearer),
-compared in constant time."""
+"""Credentials: the staff key (HTTP Basic with any user name, or Bearer), the admin key and the metrics key
+(Bearer), compared in constant time."""
 
 from __future__ import annotations
 
@@ -58,3 +58,14 @@ def check_admin(authorization: str | None, admin_key: SecretStr | None) -> None:
     given = bearer_token(authorization)
     if given is None or not _same(given, admin_key):
         raise ApiError(401, "unauthorized", "admin token required", {"WWW-Authenticate": 'Bearer realm="youju admin"'})
+
+
+def check_metrics(authorization: str | None, metrics_key: SecretStr | None) -> None:
+    """/metrics: open when no metrics key is set, else Bearer metrics key (Prometheus ``authorization``)."""
+    if metrics_key is None:
+        return
+    given = bearer_token(authorization)
+    if given is None or not _same(given, metrics_key):
+        raise ApiError(
+            401, "unauthorized", "metrics token required", {"WWW-Authenticate": 'Bearer realm="youju metrics"'}
+        )

@@ -56,6 +56,7 @@ def check_settings(settings: Settings) -> None:
     _check_secret("admin_key", settings.admin_key)
     _check_secret("staff_key", settings.staff_key)
     _check_secret("client_hash_secret", settings.client_hash_secret)
+    _check_secret("metrics_key", settings.metrics_key)
     for origin in settings.cors_origins:
         if origin == "*" or not _ORIGIN.match(origin):
             raise ConfigError(

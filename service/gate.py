@@ -19,11 +19,18 @@ class SearchGate:
     """At most ``limit`` CPU-bound jobs at once, each in a worker thread.
 
     A job waits for a slot at most ``timeout`` seconds, and at most ``max_waiting`` jobs wait at all;
-    otherwise it is refused with 503 busy (there is never an unbounded queue).
+    otherwise it is refused with 503 busy (there is never an unbounded queue), and ``on_busy`` is called.
     """
 
-    def __init__(self, limit: int, timeout: float, max_waiting: int | None = None) -> None:
+    def __init__(
+        self,
+        limit: int,
+        timeout: float,
+        max_waiting: int | None = None,
+        on_busy: Callable[[], None] | None = None,
+    ) -> None:
         self.limit = limit
+        self.on_busy = on_busy
         self.timeout = timeout
         self.max_waiting = max_waiting if max_waiting is not None else 4 * limit
         self._slots: anyio.Semaphore | None = None
@@ -32,6 +39,8 @@ class SearchGate:
         self.running = 0
 
     def _busy(self) -> ApiError:
+        if self.on_busy is not None:
+            self.on_busy()
         return ApiError(
             503,
             "busy",

@@ -1,8 +1,11 @@
-"""ASGI middlewares: request body limit, security headers, JSON 500s inside the stack, JSON CORS refusals."""
+"""ASGI middlewares: request ids, metrics and access log; request body limit, security headers, JSON 500s
+inside the stack, JSON CORS refusals."""
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Callable, Iterable
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -11,8 +14,91 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import error_response
+from service.logs import request_context, sane_request_id
+from service.metrics import Metrics
 
 log = logging.getLogger("youju.service")
+access_log = logging.getLogger("youju.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Probes and scrapes arrive every few seconds: their access lines are debug lines (errors still show).
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def route_template(scope: Scope) -> str | None:
+    """The template of the route that handled the request (``/api/v1/passages/{passage_id}``), or None when no
+    route took it (unknown path, or answered before routing: body too large, CORS preflight).
+
+    FastAPI keeps the route object of an included router with its own path (``/passages/{passage_id}``); the
+    routers' prefixes are what the request path holds before the part the route matched."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None)
+    if not isinstance(template, str):
+        return None
+    params = scope.get("path_params") or {}
+    try:
+        concrete = template.format(**{k: str(v) for k, v in params.items()})
+    except (KeyError, IndexError, ValueError):
+        return template
+    path: str = scope["path"]
+    if concrete and path.endswith(concrete):
+        return path[: len(path) - len(concrete)] + template
+    return template
+
+
+class RequestMiddleware:
+    """Outermost: every request gets an id (``X-Request-ID``: the client's when it is at most 64 characters of
+    ``A-Za-z0-9._-``, else a new one), which the response carries and every log line written while handling
+    it holds; its final status, whichever layer answered (413, 429, 503, CORS, 500), is counted by route
+    template; and one access line is logged (without the client address or query string)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = sane_request_id(Headers(scope=scope).get("x-request-id")) or uuid.uuid4().hex
+        status = 500  # what the client gets when the application fails before answering
+        t0 = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        with request_context(request_id) as fields:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                seconds = time.perf_counter() - t0
+                route = route_template(scope)
+                method: str = scope["method"]
+                self.metrics.observe_request(route, method, status, seconds)
+                level = logging.WARNING if status >= 500 else logging.INFO
+                if route in QUIET_ROUTES and status != 500:  # /readyz answers 503 while loading: not news
+                    level = logging.DEBUG
+                if access_log.isEnabledFor(level):
+                    access_log.log(
+                        level,
+                        "%s %s %d %.0f ms",
+                        method,
+                        route or scope["path"],
+                        status,
+                        seconds * 1000,
+                        extra={
+                            "method": method,
+                            "route": route or "<unmatched>",
+                            "path": scope["path"],
+                            "status": status,
+                            "duration_ms": round(seconds * 1000, 1),
+                            **fields,
+                        },
+                    )
 
 
 class BodyLimitMiddleware:

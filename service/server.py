@@ -16,6 +16,7 @@ from index.config import Settings
 from index.errors import IndexNotFoundError
 from service.app import configure_threads, create_app
 from service.checks import check_settings
+from service.logs import configure_logging
 from service.state import Runtime
 
 log = logging.getLogger("youju.service")
@@ -48,7 +49,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     if index_dir is not None:
         settings = settings.model_copy(update={"index_dir": index_dir})
     check_settings(settings)  # refuse to start on unsafe keys before any slow work
-    logging.getLogger("youju").setLevel(logging.INFO)
+    configure_logging(settings.log_format, settings.log_level)
     configure_threads(settings)
     try:
         store.resolve(settings.index_dir)
@@ -65,10 +66,23 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     bind_host = host or settings.host
     if settings.staff_key is None and not _is_loopback(bind_host):
         log.warning("YOUJU_STAFF_KEY is not set: the staff console and feedback are open to anyone on %s", bind_host)
+    if settings.metrics_key is None and not _is_loopback(bind_host):
+        log.info("YOUJU_METRICS_KEY is not set: /metrics is open on %s (block it at the proxy, or set it)", bind_host)
     app = create_app(settings)
     install_sighup(app.state.runtime)
     options = uvicorn_options(settings)
-    uvicorn.run(app, host=bind_host, port=port or settings.port, workers=1, log_level="info", **options)
+    # uvicorn logs through the handler configure_logging installed (log_config=None: it installs none of its
+    # own); its access log, which holds client addresses and query strings, is replaced by youju.access.
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=port or settings.port,
+        workers=1,
+        log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
+        **options,
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ from index.search import Searcher
 from service.errors import ApiError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
+from service.metrics import Metrics
 from service.pins import PinMatcher, PinStore, reconcile
 from service.querylog import QueryLog
 from service.ratelimit import RateLimiter, client_ip, rate_key
@@ -63,7 +64,15 @@ class Runtime:
         self.error: YoujuError | None = None
         self.loading = False
         self.started_at = time.time()
-        self.gate = SearchGate(settings.max_concurrent_searches, settings.busy_timeout_seconds)
+        self.metrics = Metrics()  # this service's own registry, served at /metrics
+        self.gate = SearchGate(
+            settings.max_concurrent_searches, settings.busy_timeout_seconds, on_busy=self.metrics.refused_busy
+        )
+        self.metrics.watch(
+            ready=lambda: self.searcher is not None,
+            running=lambda: self.gate.running,
+            waiting=lambda: self.gate.waiting,
+        )
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         # Wrong staff or admin credentials: AUTH_FAILURE_BURST tries at once, then AUTH_FAILURES_PER_MINUTE.
         self.auth_failures = RateLimiter(AUTH_FAILURES_PER_MINUTE, AUTH_FAILURE_BURST)
@@ -132,6 +141,7 @@ class Runtime:
                 self._reconcile(searcher)
                 self.searcher = searcher
                 self.error = None
+            self._went_live(searcher)
             m = searcher.index.manifest
             log.info(
                 "ready: index %s (%d passages), model %s, in %.1fs",
@@ -163,6 +173,7 @@ class Runtime:
             self._reconcile(new)
             self.searcher = new
             self.error = None
+        self._went_live(new)
         m = new.index.manifest
         log.info("reloaded index %s (%d passages)", m.build_id, len(new.index.passages))
         return ReloadResponse(
@@ -170,6 +181,10 @@ class Runtime:
             previous=old.index.manifest.info() if old is not None else None,
             seconds=round(time.perf_counter() - t0, 3),
         )
+
+    def _went_live(self, searcher: Searcher) -> None:
+        ix = searcher.index
+        self.metrics.index_loaded(ix.manifest.build_id, ix.manifest.model, len(ix.passages), len(ix.documents))
 
     def rebuild(self) -> tuple[str, list[FileReport]]:
         """Build the corpus (unchanged files are reused) with the serving model, then switch to it."""
@@ -210,6 +225,7 @@ class Runtime:
         wait = self.auth_failures.waiting(client)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
+            self.metrics.limited("sign_in")
             log.warning("%s sign-in refused: too many failures from %s", who, client)
             raise ApiError(
                 429,

@@ -4,7 +4,9 @@ test_search_model.py."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from index import store
@@ -107,3 +109,25 @@ def test_documents_listing(searcher: Searcher) -> None:
 def test_top_k_out_of_range_is_refused(searcher: Searcher, top_k: int) -> None:
     with pytest.raises(InvalidParameterError, match="between 1 and 20"):
         searcher.search("森林", top_k)
+
+
+class _HalfReranker:
+    name = "test/half"
+
+    def score(self, query: str, passages: list[str]) -> np.ndarray[Any, Any]:
+        return np.full(len(passages), 0.5, dtype=np.float32)
+
+
+def test_stage_timer_is_told_the_encoder_and_reranker_times(searcher: Searcher) -> None:
+    stages: list[tuple[str, float]] = []
+    searcher.search("森林覆盖率多少", stage_timer=lambda stage, seconds: stages.append((stage, seconds)))
+    assert [s for s, _ in stages] == ["encoder"]  # no reranker configured
+    searcher.reranker = _HalfReranker()
+    stages.clear()
+    with_timer = searcher.search("森林覆盖率多少", stage_timer=lambda stage, seconds: stages.append((stage, seconds)))
+    assert [s for s, _ in stages] == ["encoder", "reranker"]
+    assert all(seconds >= 0 for _, seconds in stages)
+    assert searcher.search("森林覆盖率多少") == with_timer  # timing changes nothing about the answer
+    stages.clear()
+    searcher.search("在吗", stage_timer=lambda stage, seconds: stages.append((stage, seconds)))
+    assert stages == []  # nothing was searched

@@ -36,6 +36,43 @@ def test_report_figures_stay(text: str) -> None:
     assert redact(text) == (text, False)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我叫张三丰，身份证110101199003071234", "我叫[姓名]，身份证[身份证号]"),
+        ("我叫张三丰身份证110101199003071234", "我叫[姓名]身份证[身份证号]"),  # the name ends where 身份证 begins
+        ("我叫李四想问低保怎么申请", "我叫[姓名]想问低保怎么申请"),
+        ("我叫王五35岁，能领养老金吗", "我叫[姓名]35岁，能领养老金吗"),
+        ("本人叫王小明，家住怀柔", "本人叫[姓名]，家住怀柔"),
+        ("我的名字是欧阳娜娜。", "我的名字是[姓名]。"),
+        ("姓名：李雷 电话010-12345678", "姓名：[姓名] 电话[电话]"),
+        ("我叫张三", "我叫[姓名]"),
+        # No word that usually follows a name: three characters go (a word lost beats a name kept).
+        ("我叫张三丰收年", "我叫[姓名]收年"),
+        # 我是 introduces a name only when an ID or phone number follows it.
+        ("我是张三，身份证110101199003071234", "我是[姓名]，身份证[身份证号]"),
+        ("我是张三丰，手机号：13812345678", "我是[姓名]，手机号：[手机号]"),
+    ],
+)
+def test_names_people_introduce_themselves_with_become_markers(text: str, expected: str) -> None:
+    assert redact(text) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是学生，想问助学金",  # 我是 + what someone is, not who
+        "我是低保户",
+        "我是退休职工，电话多少",
+        "我叫了出租车",  # 叫 as "call"
+        "我叫不出这个政策的名字",
+        "姓名变更怎么办理",
+    ],
+)
+def test_words_that_are_not_names_stay(text: str) -> None:
+    assert redact(text) == (text, False)
+
+
 def test_the_store_keeps_no_personal_data_is_owner_only_and_forgets_old_rows(tmp_path: Path) -> None:
     db = tmp_path / "fb.sqlite3"
     store = FeedbackStore.open(db, None, retention_days=30)
@@ -53,7 +90,7 @@ def test_the_store_keeps_no_personal_data_is_owner_only_and_forgets_old_rows(tmp
     )
     assert b"13812345678" not in raw and b"zhang@example.com" not in raw and b"12345678" not in raw
     item = store.recent().feedback[0]
-    assert item.query == "我叫张三，电话[手机号]，低保怎么申请"  # staff see that something was there
+    assert item.query == "我叫[姓名]，电话[手机号]，低保怎么申请"  # staff see that something was there
     assert item.comment == "请回电 [邮箱] 或 [电话]"
     # A row older than the retention period is deleted when the store opens (and on each new entry).
     old = (datetime.now(UTC) - timedelta(days=31)).isoformat(timespec="seconds")

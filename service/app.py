@@ -20,6 +20,7 @@ from index.build import youju_version
 from index.config import Settings
 from service.api import router as api_router
 from service.checks import check_settings
+from service.dify import router as dify_router
 from service.errors import install_handlers
 from service.middleware import BodyLimitMiddleware, CatchAllMiddleware, JsonCORSMiddleware, SecurityHeadersMiddleware
 from service.schemas import ErrorResponse, ReadinessResponse
@@ -33,7 +34,8 @@ DESCRIPTION = """\
 every result carries the document, section headings, paragraph number and character offsets it was taken
 from, and `answered` is false when the reports do not hold the answer.
 
-Every error has the same shape: `{"error": {"code": "...", "message": "..."}}`.
+Every error has the same shape: `{"error": {"code": "...", "message": "..."}}`, except those of the Dify
+endpoint (`integrations`), which follow Dify's `{"error_code": ..., "error_msg": "..."}`.
 """
 
 
@@ -78,6 +80,11 @@ def create_app(
             },
             {"name": "staff", "description": "Staff console data (staff key, when set)."},
             {"name": "admin", "description": "Operations (admin key; disabled when unset)."},
+            {
+                "name": "integrations",
+                "description": "Dify's External Knowledge API (a Dify key; disabled when none is set; "
+                "Dify-shaped errors). See docs/integrations.md.",
+            },
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
     )
@@ -103,6 +110,7 @@ def create_app(
     app.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)
 
     app.include_router(api_router)
+    app.include_router(dify_router)
     app.include_router(ui_router(static_dir or STATIC_DIR))
 
     # Added innermost first: CORS (outermost) > security headers > body limit > JSON 500 > routes.

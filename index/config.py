@@ -5,11 +5,12 @@ Every field is documented in ``docs/configuration.md``; a test checks that the t
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.embed.models import DEFAULT_MODEL_ID
@@ -18,6 +19,40 @@ from index.embed.models import DEFAULT_MODEL_ID
 def _default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "youju"
+
+
+class KnowledgeSet(BaseModel):
+    """A named collection of documents (``YOUJU_KNOWLEDGE_SETS``): the search filters that select it, all of
+    which must hold (the same filters as ``POST /api/v1/search``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    document_ids: list[str] | None = Field(None, description="Any of these documents.")
+    doc_type: str | None = Field(None, description="Documents whose metadata doc_type is this type.")
+    year: int | None = Field(None, ge=1900, le=2100, description="Documents about this year.")
+    issuer: str | None = Field(None, description="Documents whose issuer or region contains this text.")
+    section: str | None = Field(None, description="Passages under a heading that contains this text.")
+
+    @property
+    def empty(self) -> bool:
+        return self == KnowledgeSet()
+
+
+def parse_dify_keys(raw: str) -> dict[str, frozenset[str]]:
+    """``YOUJU_DIFY_KEYS``: a JSON object from each key to the knowledge ids it may read. ValueError says what is
+    wrong without repeating any key (keys are named by their position)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ValueError('is not JSON; expected {"<key>": ["<knowledge id>", ...], ...}') from None
+    if not isinstance(data, dict):
+        raise ValueError('must be a JSON object {"<key>": ["<knowledge id>", ...], ...}')
+    out: dict[str, frozenset[str]] = {}
+    for n, (key, ids) in enumerate(data.items(), start=1):
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i.strip() for i in ids):
+            raise ValueError(f"key #{n}: its value must be a non-empty list of knowledge ids (text)")
+        out[key] = frozenset(i.strip() for i in ids)
+    return out
 
 
 class Settings(BaseSettings):
@@ -191,14 +226,36 @@ class Settings(BaseSettings):
         description="Least severe log level written; `debug` adds each question (redacted) to the search lines.",
     )
 
+    # --- integrations (docs/integrations.md)
+    dify_api_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer key with which Dify (External Knowledge API, POST /api/v1/dify/retrieval) may read "
+        "every knowledge id: `all`, any document, any set. With neither this nor dify_keys set, the endpoint is "
+        "disabled (404). At least 16 characters, not a default word.",
+    )
+    dify_keys: SecretStr | None = Field(
+        default=None,
+        description='Keys limited to some knowledge ids, as a JSON object {"<key>": ["<set name or document id '
+        'or all>", ...]}; a key asking for anything else gets 403 (error_code 1002). Each key at least 16 '
+        "characters, not a default word.",
+    )
+    knowledge_sets: dict[str, KnowledgeSet] = Field(
+        default_factory=dict,
+        description='Named document sets a Dify knowledge_id may name, as JSON {"<name>": {"document_ids": [...], '
+        '"doc_type": "...", "year": 2024, "issuer": "...", "section": "..."}} (all given must hold; at least one). '
+        "`all` is reserved (every document); a set name takes precedence over a document id of the same name.",
+    )
+
+    def dify_scoped_keys(self) -> dict[str, frozenset[str]]:
+        """``dify_keys`` parsed (ValueError without any key in its message when malformed)."""
+        return parse_dify_keys(self.dify_keys.get_secret_value()) if self.dify_keys is not None else {}
+
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, v: object) -> object:
         if isinstance(v, str):
             text = v.strip()
             if text.startswith("["):
-                import json
-
                 return json.loads(text)
             return [o.strip() for o in text.split(",") if o.strip()]
         return v

@@ -22,6 +22,7 @@ from index.config import Settings
 from service.api import router as api_router
 from service.auth import check_metrics
 from service.checks import check_settings
+from service.dify import router as dify_router
 from service.errors import install_handlers
 from service.logs import configure_logging
 from service.mcp_server import McpEndpoint, mount_mcp
@@ -44,7 +45,8 @@ DESCRIPTION = """\
 every result carries the document, section headings, paragraph number and character offsets it was taken
 from, and `answered` is false when the reports do not hold the answer.
 
-Every error has the same shape: `{"error": {"code": "...", "message": "..."}}`.
+Every error has the same shape: `{"error": {"code": "...", "message": "..."}}`, except those of the Dify
+endpoint (`integrations`), which follow Dify's `{"error_code": ..., "error_msg": "..."}`.
 """
 
 
@@ -94,6 +96,11 @@ def create_app(
             },
             {"name": "staff", "description": "Staff console data (staff key, when set)."},
             {"name": "admin", "description": "Operations (admin key; disabled when unset)."},
+            {
+                "name": "integrations",
+                "description": "Dify's External Knowledge API (a Dify key; disabled when none is set; "
+                "Dify-shaped errors). See docs/integrations.md.",
+            },
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
     )
@@ -128,6 +135,7 @@ def create_app(
         return Response(body, headers={"Content-Type": content_type})
 
     app.include_router(api_router)
+    app.include_router(dify_router)
     if mcp is not None:
         mount_mcp(app, mcp)  # /mcp: the same searches as MCP tools, under the same rate limit
     app.include_router(ui_router(static_dir or STATIC_DIR))

@@ -117,7 +117,7 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
     return JSONResponse(error_body(code, message), status_code=status, headers=dict(headers or {}))
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def validation_message(exc: RequestValidationError) -> str:
     parts: list[str] = []
     for err in exc.errors()[:5]:
         loc = [str(x) for x in err.get("loc", ()) if x != "body"]
@@ -158,7 +158,7 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, "validation_error", _validation_message(exc))
+    return error_response(422, "validation_error", validation_message(exc))
 
 
 async def _internal_handler(request: Request, exc: Exception) -> JSONResponse:

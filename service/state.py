@@ -36,7 +36,7 @@ SearcherFactory = Callable[[Settings], Searcher]
 # Run once when a searcher is loaded, so the first citizen does not pay for lazy initialisation
 # (model graph, jieba dictionary, OpenCC tables).
 WARMUP_QUERY = "怀柔森林覆盖率多少"
-# Guessing a staff or admin key: 10 wrong tries at once per client address, then one every 6 seconds.
+# Guessing a staff, admin or Dify key: 10 wrong tries at once per client address, then one every 6 seconds.
 AUTH_FAILURE_BURST = 10
 AUTH_FAILURES_PER_MINUTE = 10
 
@@ -218,8 +218,8 @@ class Runtime:
         return searcher
 
     def authenticate(self, scope: Scope, authorization: str | None, check: Callable[[], None], who: str) -> None:
-        """Run ``check`` (raises a 401 ApiError for wrong credentials) under the failed-sign-in throttle: a
-        client that keeps presenting wrong keys is answered 429 without its key being compared, and every
+        """Run ``check`` (raises a 401 or 403 ApiError for wrong credentials) under the failed-sign-in throttle:
+        a client that keeps presenting wrong keys is answered 429 without its key being compared, and every
         failure is logged with the client address (the key itself never is)."""
         client = rate_key(client_ip(scope))
         wait = self.auth_failures.waiting(client)
@@ -236,7 +236,7 @@ class Runtime:
         try:
             check()
         except ApiError as e:
-            if e.status == 401 and authorization:
+            if e.status in (401, 403) and authorization:
                 self.auth_failures.take(client)
                 log.warning("%s sign-in failed from %s", who, client)
             raise

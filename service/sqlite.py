@@ -65,8 +65,10 @@ class SqliteStore:
         conn: sqlite3.Connection | None = None
         try:
             conn = self._connect()
-            if not self.path.exists() or self.path.stat().st_size == 0:
-                conn.executescript(self.SCHEMA)
+            # Always: a file that went missing is recreated by whichever store touches it first, and two
+            # stores may share one file (query log and pins), so each makes sure of its own tables (IF NOT
+            # EXISTS: a read of the schema when they are there).
+            conn.executescript(self.SCHEMA)
             yield conn
         except sqlite3.Error as e:
             log.error("%s %s: %s", self.WHAT, self.path, e)

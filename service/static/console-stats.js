@@ -20,8 +20,8 @@
   function day(iso) { return (iso || "").slice(5, 16).replace("T", " "); }
   function trend(now, before) {
     var td = el("td", "", String(before));
-    if (now > before) td.appendChild(el("span", "up", " ↑"));
-    else if (now < before) td.appendChild(el("span", "down", " ↓"));
+    if (now > before) td.appendChild(el("span", "tr-up", " ↑"));
+    else if (now < before) td.appendChild(el("span", "tr-down", " ↓"));
     return td;
   }
   function row(tbody, cells) {

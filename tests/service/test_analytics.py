@@ -81,6 +81,23 @@ def test_personal_data_never_reaches_the_query_log(serve: ServeFn) -> None:
     assert "[身份证号]" in stored and "[手机号]" in stored
 
 
+def test_a_state_file_deleted_under_the_running_service_is_recreated_for_both_stores(serve: ServeFn) -> None:
+    live = serve()
+    db = live.app.state.runtime.settings.state_db
+    with live.client() as client:
+        first = client.post("/api/v1/search", json={"query": "森林覆盖率多少"}).json()["results"][0]
+        live.app.state.runtime.query_log.flush()
+        for p in db.parent.glob(db.name + "*"):
+            p.unlink()
+        # The pin store touches the file first and must not leave the query log without its table.
+        pin = {"question": "森林覆盖率多少", "passage_ids": [first["passage_id"]]}
+        assert client.post("/api/v1/staff/pins", json=pin).status_code == 201
+        assert client.post("/api/v1/search", json={"query": "森林覆盖率多少"}).status_code == 200
+        rep = client.get("/api/v1/staff/analytics")
+        assert rep.status_code == 200, rep.text
+        assert rep.json()["total"] == 1 and rep.json()["pinned"] == 1
+
+
 def test_query_log_can_be_switched_off(serve: ServeFn) -> None:
     live = serve(query_log=False)
     with live.client() as client:

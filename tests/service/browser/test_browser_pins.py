@@ -4,16 +4,19 @@ the analytics panel lists the question and the pin, and unpinning takes it away.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from index.normalize import to_simplified
-from tests.service.browser.helpers import LiveServer, NewPage, ask, host_page, open_widget, widget
+from tests.service.browser.helpers import STAFF_LOGIN, LiveServer, NewPage, ask, host_page, open_widget, widget
 from tests.service.browser.test_browser_console import api_search, open_console, search, selected
+from tests.service.browser.test_browser_documents import open_staff_console, press_d
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import FilePayload, Page
 
 QUESTION = "怀柔森林覆盖率多少"
 PARAPHRASE = "怀柔区的森林覆盖率是多少？"
@@ -78,3 +81,62 @@ def test_pin_in_the_console_is_first_in_the_widget_for_a_paraphrase(
     assert not pinned
     assert widget(citizen).locator(".nt.pin").count() == 1  # only the earlier answer in the log carries it
     assert not console.js_errors and not citizen.js_errors
+
+
+def test_dictionary_editor_saves_applies_and_refuses_bad_lines(upload_server: LiveServer, new_page: NewPage) -> None:
+    page = new_page(http_credentials=STAFF_LOGIN)
+    open_staff_console(page, upload_server)
+    press_d(page)
+    page.locator("#dict-ver").filter(has_text="已生效").wait_for()
+    assert page.locator("#dw").input_value() == ""
+    page.locator("#dw").fill("# 青禾区的名称\n禾兴街道\n青禾办\n")
+    page.get_by_role("button", name="保存专有名词").click()
+    page.locator("#dict-out").filter(has_text="索引已重建并生效").wait_for(timeout=60_000)
+    page.locator("#dict-ver").filter(has_text="专有名词 2 个").wait_for()
+    assert "已生效" in page.locator("#dict-ver").inner_text()
+    state = page.evaluate("fetch('/api/v1/staff/dictionaries').then(r => r.json())")
+    assert state["version"] == state["live_version"] and "禾兴街道" in state["files"][0]["text"]
+
+    page.locator("#ds").fill("社保=社会保险\n孤单\n")
+    page.get_by_role("button", name="保存同义词").click()
+    page.locator("#dict-out").filter(has_text="未能保存").wait_for()
+    assert "line 2" in page.locator("#dict-out").inner_text()
+    again = page.evaluate("fetch('/api/v1/staff/dictionaries').then(r => r.json())")
+    assert again["files"][1]["text"] == "" and again["version"] == state["version"]  # nothing changed
+    assert page.js_errors == []
+
+
+def test_pins_are_imported_from_a_spreadsheet_and_lists_exported(upload_server: LiveServer, new_page: NewPage) -> None:
+    page = new_page(http_credentials=STAFF_LOGIN)
+    open_staff_console(page, upload_server)
+    page.locator("#stats-btn").click()
+    page.locator("#t-pins tbody").filter(has_text="没有").wait_for()
+    csv = "问题,原文\n热线满意率是多少,群众满意率93.6%\n星星什么时候开放,报告里没有这句话\n".encode()
+    upload: list[FilePayload] = [{"name": "置顶答案.csv", "mimeType": "text/csv", "buffer": csv}]
+    page.locator("#pin-file").set_input_files(files=upload)
+    page.get_by_role("button", name="导入", exact=True).click()
+    out = page.locator("#pin-out")
+    out.filter(has_text="导入 1 个问题").wait_for()
+    assert "第 3 行" in out.inner_text()
+    row = page.locator("#t-pins tbody tr", has_text="热线满意率是多少")
+    row.wait_for()
+    assert "93.6%" in row.inner_text() and "有效" in row.inner_text()
+
+    # A citizen's question now gets the imported passage first; the export links download JSON lines.
+    body = {"query": "热线满意率是多少"}
+    first = page.evaluate(
+        """b => fetch('/api/v1/search', {method: 'POST', headers: {'Content-Type': 'application/json',
+             'X-Youju-Channel': 'widget'}, body: JSON.stringify(b)}).then(r => r.json())""",
+        body,
+    )["results"][0]
+    assert first["pinned"] and "93.6%" in first["text"]
+    page.locator("#st-days").select_option("7")
+    href = page.locator("#ex-top").get_attribute("href")
+    assert href == "/api/v1/staff/analytics/export?kind=top&days=7"
+    with page.expect_download() as dl:
+        page.locator("#ex-top").click()
+    lines = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["question"] == "热线满意率是多少" and json.loads(lines[0])["answers"] == []
+    row.get_by_role("button", name="取消置顶").click()
+    page.locator("#t-pins tbody").filter(has_text="没有").wait_for()
+    assert page.js_errors == []

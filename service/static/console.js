@@ -279,7 +279,7 @@
         copy();
       });
       h.appendChild(cp);
-      var pn = el("button", "cp", "置顶");
+      var pn = el("button", "pn", "置顶");
       pn.type = "button";
       pn.tabIndex = -1;
       pn.setAttribute("aria-label", "把第 " + (i + 1) + " 条置顶为这个问题的答案");

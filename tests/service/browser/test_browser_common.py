@@ -61,7 +61,17 @@ def test_console_loads_common_js_as_its_one_global(fast_server: LiveServer, new_
     page.wait_for_function("document.querySelector('#doc').options.length > 1")
     assert page.evaluate(NEW_GLOBALS) == ["youjuCommon"]
     helpers = page.evaluate("Object.keys(youjuCommon).sort()")
-    assert helpers == ["appendSegments", "around", "el", "errText", "pageText", "request", "segments", "units"]
+    assert helpers == [
+        "appendSegments",
+        "around",
+        "defaults",
+        "el",
+        "errText",
+        "pageText",
+        "request",
+        "segments",
+        "units",
+    ]
     got = page.evaluate(
         """([text, context]) => {
           const C = youjuCommon;

@@ -1,0 +1,448 @@
+"""Performance of youju against the naive pipeline a newcomer writes, in one run on this machine; writes
+docs/performance.md (tables, a plot, machine and versions).
+
+    python -m eval.bench_perf [--out docs/performance.md] [--clients 1,4,16,64] [--scale-json FILE]
+
+What it measures, all in the same process run so that the figures compare:
+
+* **naive**: the shipped report cut into 500-character chunks, the same e5-small in sentence-transformers
+  fp32, a FAISS flat index, searched in-process (encode, search, return the chunks);
+* **youju in-process**: ``Searcher.search`` on an index of the shipped report built with the configured
+  pipeline (encoder, reranker, answer decision, highlighting, citations), each question asked once;
+* **youju over HTTP**: ``youju serve`` started as a subprocess (rate limit off), then a load generator of
+  N client threads, each with its own keep-alive connection, asking the gold questions for a fixed time:
+  requests/s, p50, p95 and every status seen, for each N;
+* **build throughput**: characters/s of a naive embedding loop (sentence-transformers ``encode`` of
+  500-character chunks) against ``youju build`` of the same paragraphs (a fresh index: nothing reused);
+* **stage costs**: the encoder's share of an in-process search (``stage_timer``), the rest;
+* **scale**: the tables of ``python -m eval.bench_scale`` when given its JSON (``--scale-json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from eval.datasets import SHARED, load_gold
+from eval.metrics import percentile
+from index.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "docs" / "corpus"
+NAIVE_CHUNK = 500
+
+
+def _ms(xs: list[float], q: float) -> float:
+    return round(percentile(xs, q), 1) if xs else float("nan")
+
+
+def _median_ms(fn: Callable[[], object], questions: list[str], ask: Callable[[str], object]) -> list[float]:
+    fn()
+    out: list[float] = []
+    for q in questions:
+        t0 = time.perf_counter()
+        ask(q)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- naive
+
+
+class Naive:
+    """The pipeline of a tutorial: fixed-size chunks, sentence-transformers, FAISS; no citations."""
+
+    def __init__(self, model_path: str, texts: list[str]) -> None:
+        import faiss
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        self.chunks = [t[i : i + NAIVE_CHUNK] for t in texts for i in range(0, len(t), NAIVE_CHUNK)]
+        vecs = self.embed(self.chunks)
+        self.index = faiss.IndexFlatIP(vecs.shape[1])
+        self.index.add(vecs)
+
+    def embed(self, texts: list[str], prefix: str = "passage: ") -> Any:
+        v = self.model.encode([prefix + t for t in texts], batch_size=32, normalize_embeddings=True)
+        return np.asarray(v, dtype=np.float32)
+
+    def search(self, q: str, k: int = 5) -> list[str]:
+        v = self.embed([q], "query: ")
+        _, ids = self.index.search(v, k)
+        return [self.chunks[i] for i in ids[0] if i >= 0]
+
+
+def measure_naive(model_path: str, texts: list[str], questions: list[str]) -> list[float]:
+    naive = Naive(model_path, texts)
+    return _median_ms(lambda: naive.search("预热"), questions, naive.search)
+
+
+def measure_youju(searcher: Any, questions: list[str]) -> tuple[list[float], list[dict[str, Any]]]:
+    """Milliseconds per question of ``Searcher.search``, and the p50 of each timed stage."""
+    stages: dict[str, list[float]] = {}
+
+    def timer(stage: str, seconds: float) -> None:
+        stages.setdefault(stage, []).append(seconds * 1000)
+
+    def ask(q: str) -> object:
+        return searcher.search(q, 5, stage_timer=timer)
+
+    ms = _median_ms(lambda: searcher.search("预热", 5), questions, ask)
+    total = percentile(ms, 0.5)
+    rows = [
+        {"stage": name, "p50 ms": _ms(v, 0.5), "share of search p50": f"{percentile(v, 0.5) / total:.0%}"}
+        for name, v in sorted(stages.items())
+    ]
+    return ms, rows
+
+
+# ------------------------------------------------------------------------------------------- HTTP
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Load:
+    clients: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    retry_after_missing: int = 0
+
+    @property
+    def qps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def row(self) -> dict[str, Any]:
+        errors = sum(n for s, n in self.statuses.items() if s != 200)
+        return {
+            "clients": self.clients,
+            "requests": len(self.latencies),
+            "requests/s": round(self.qps, 1),
+            "p50 ms": _ms(self.latencies, 0.5),
+            "p95 ms": _ms(self.latencies, 0.95),
+            "errors": errors,
+            "statuses": dict(sorted(self.statuses.items())),
+            "503 without Retry-After": self.retry_after_missing,
+        }
+
+
+def load_run(base: str, questions: list[str], clients: int, seconds: float) -> Load:
+    """``clients`` threads, each with one keep-alive connection, asking in turn for ``seconds``."""
+    result = Load(clients, 0.0)
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(offset: int) -> None:
+        i = offset
+        with httpx.Client(base_url=base, timeout=60) as c:
+            while time.monotonic() < stop:
+                q = questions[i % len(questions)]
+                i += clients
+                t0 = time.perf_counter()
+                try:
+                    r = c.post("/api/v1/search", json={"query": q, "top_k": 5})
+                    status, retry = r.status_code, r.headers.get("retry-after")
+                except httpx.HTTPError:
+                    status, retry = 0, None
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    result.latencies.append(ms)
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                    if status == 503 and not retry:
+                        result.retry_after_missing += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def serve(work: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "YOUJU_RATE_LIMIT_PER_MINUTE": "0",
+        "YOUJU_INDEX_DIR": str(work / "index"),
+        "YOUJU_FEEDBACK_DB": str(work / "feedback.sqlite3"),
+        "YOUJU_STATE_DB": str(work / "youju.sqlite3"),
+        "YOUJU_LOG_LEVEL": "warning",
+        **env_extra,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "index.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.terminate()
+            raise RuntimeError("youju serve did not become ready")
+        time.sleep(0.3)
+
+
+# ------------------------------------------------------------------------------------------- build
+
+
+def drcd_paragraphs(n: int) -> list[str]:
+    data = json.loads((SHARED / "DRCD_dev.json").read_text(encoding="utf-8"))
+    out = [p["context"] for a in data["data"] for p in a["paragraphs"]]
+    return out[:n]
+
+
+def build_throughput(settings: Settings, paragraphs: list[str], work: Path) -> dict[str, Any]:
+    """Characters/s: the naive loop embedding 500-character chunks vs ``youju build`` (fresh index)."""
+    from sentence_transformers import SentenceTransformer
+
+    from index.embed.models import resolve_model_path
+    from index.pipeline import build
+
+    chars = sum(len(p) for p in paragraphs)
+    model = SentenceTransformer(resolve_model_path(settings.model, settings.cache_dir), device="cpu")
+    chunks = ["passage: " + p[i : i + NAIVE_CHUNK] for p in paragraphs for i in range(0, len(p), NAIVE_CHUNK)]
+    t0 = time.perf_counter()
+    model.encode(chunks, batch_size=32, normalize_embeddings=True)
+    naive_s = time.perf_counter() - t0
+    corpus = work / "build-corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for i, p in enumerate(paragraphs):
+        (corpus / f"drcd-{i:04d}.txt").write_text(p + "\n", encoding="utf-8")
+    s = settings.model_copy(update={"corpus_dir": corpus, "index_dir": work / "build-index"})
+    t0 = time.perf_counter()
+    report = build(s, force=True)
+    youju_s = time.perf_counter() - t0
+    return {
+        "paragraphs": len(paragraphs),
+        "characters": chars,
+        "naive chars/s": round(chars / naive_s),
+        "youju chars/s": round(chars / youju_s),
+        "ratio": round(naive_s / youju_s, 2),
+        "youju passages": report.passages,
+    }
+
+
+# ------------------------------------------------------------------------------------------- report
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "sentence-transformers", "onnxruntime", "faiss-cpu", "bm25s", "fastapi", "uvicorn"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "")
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory GiB": round(mem, 1), "platform": platform.platform()}
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "|".join("---:" for _ in keys) + "|"]
+    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
+    return lines
+
+
+def plot(loads: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
+    xs = [r["clients"] for r in loads]
+    ax[0].plot(xs, [r["requests/s"] for r in loads], marker="o")
+    ax[0].set_xscale("log", base=2)
+    ax[0].set_xlabel("concurrent clients")
+    ax[0].set_ylabel("requests/s")
+    ax[1].plot(xs, [r["p50 ms"] for r in loads], marker="o", label="p50")
+    ax[1].plot(xs, [r["p95 ms"] for r in loads], marker="o", label="p95")
+    ax[1].set_xscale("log", base=2)
+    ax[1].set_xlabel("concurrent clients")
+    ax[1].set_ylabel("ms")
+    ax[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    ap.add_argument("--clients", default="1,4,16,64", help="concurrency levels of the HTTP load")
+    ap.add_argument("--seconds", type=float, default=20.0, help="duration of each load level")
+    ap.add_argument("--build-paragraphs", type=int, default=1000, help="DRCD paragraphs for build throughput")
+    ap.add_argument("--scale-json", type=Path, default=None, help="results of eval.bench_scale, to include")
+    args = ap.parse_args(argv)
+
+    from index.embed.models import resolve_model_path
+    from index.pipeline import build, open_searcher
+
+    settings = Settings()
+    work = Path(tempfile.mkdtemp(prefix="youju-perf-"))
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(),
+        "settings": {"encoder": getattr(settings, "encoder", "torch"), "reranker": settings.reranker},
+    }
+    try:
+        questions = list(dict.fromkeys(q.text for q in load_gold().questions))
+        texts = [p.read_text(encoding="utf-8") for p in sorted(REPORT.glob("*.txt"))]
+        print(f"{len(questions)} distinct questions", file=sys.stderr)
+
+        naive_ms = measure_naive(resolve_model_path(settings.model, settings.cache_dir), texts, questions)
+        s = settings.model_copy(update={"corpus_dir": REPORT, "index_dir": work / "index"})
+        build(s)
+        youju_ms, stage_rows = measure_youju(open_searcher(s), questions)
+
+        server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT)})
+        try:
+            single = _median_ms(
+                lambda: httpx.post(base + "/api/v1/search", json={"query": "预热"}),
+                questions,
+                lambda q: httpx.post(base + "/api/v1/search", json={"query": q, "top_k": 5}),
+            )
+            loads = [load_run(base, questions, n, args.seconds).row() for n in map(int, args.clients.split(","))]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+        naive_p50, youju_p50, http_p50 = (percentile(x, 0.5) for x in (naive_ms, youju_ms, single))
+        latency = [
+            {
+                "pipeline": "naive in-process (500-char chunks, ST fp32, FAISS)",
+                "p50 ms": _ms(naive_ms, 0.5),
+                "p95 ms": _ms(naive_ms, 0.95),
+            },
+            {
+                "pipeline": "youju in-process (Searcher.search)",
+                "p50 ms": _ms(youju_ms, 0.5),
+                "p95 ms": _ms(youju_ms, 0.95),
+            },
+            {"pipeline": "youju over HTTP (one client)", "p50 ms": _ms(single, 0.5), "p95 ms": _ms(single, 0.95)},
+        ]
+        results.update(
+            latency=latency,
+            speedup_http=round(naive_p50 / http_p50, 2),
+            speedup_inprocess=round(naive_p50 / youju_p50, 2),
+            naive_rate=round(1000 / naive_p50, 1),
+            loads=loads,
+            stages=stage_rows,
+            seconds=args.seconds,
+        )
+        results["build"] = build_throughput(settings, drcd_paragraphs(args.build_paragraphs), work)
+        if args.scale_json is not None:
+            results["scale"] = json.loads(args.scale_json.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    out: Path = args.out
+    img = out.parent / "img" / "perf-load.png"
+    img.parent.mkdir(parents=True, exist_ok=True)
+    plot(results["loads"], img)
+    out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out.write_text("\n".join(render(results, img.relative_to(out.parent))) + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def render(r: dict[str, Any], img: Path) -> list[str]:
+    m, v = r["machine"], r["versions"]
+    b = r["build"]
+    lines = [
+        "# Performance",
+        "",
+        f"Measured by `python -m eval.bench_perf` on {r['generated_at'][:10]}, in one run, on this machine: "
+        f"{m['cpus']} cores ({m['cpu']}), {m['memory GiB']} GiB, {m['platform']}. Versions: "
+        + ", ".join(f"{k} {x}" for k, x in v.items())
+        + f". Settings: encoder `{r['settings']['encoder']}`, reranker `{r['settings']['reranker']}`. "
+        "The raw figures are in [performance.json](performance.json).",
+        "",
+        "## One question at a time",
+        "",
+        "The gold questions of the shipped report, each asked once, in order (p50/p95 over all of them).",
+        "",
+        *table(r["latency"]),
+        "",
+        f"youju over HTTP answers in **{1 / r['speedup_http']:.2f}x** the naive pipeline's in-process time "
+        f"(speed-up {r['speedup_http']}x); in-process, {r['speedup_inprocess']}x. The naive pipeline's "
+        f"single-thread rate is {r['naive_rate']} questions/s. youju's answer also carries the citation "
+        "(document, headings, paragraph, page, character span), the highlighted sentence and the answer "
+        "decision; the naive one returns 500-character chunks.",
+        "",
+        "Where an in-process search spends its time:",
+        "",
+        *table(r["stages"]),
+        "",
+        "## Under load",
+        "",
+        "`youju serve` (one process, rate limit off) and N client threads, each with a keep-alive connection, "
+        f"asking the gold questions for {r['seconds']:.0f} s per level (the load generator runs on the same "
+        "cores as the server). Errors are any status but 200; every 503 must carry Retry-After.",
+        "",
+        *table(r["loads"]),
+        "",
+        f"![Requests per second and latency by concurrent clients]({img.as_posix()})",
+        "",
+        "## Building",
+        "",
+        f"{b['paragraphs']} DRCD paragraphs ({b['characters']:,} characters): a naive embedding loop "
+        f"(sentence-transformers `encode`, 500-character chunks, batch 32) at {b['naive chars/s']:,} "
+        f"characters/s; `youju build` (fresh index: reading, chunking, normalising, embedding, BM25, FAISS, "
+        f"writing) at {b['youju chars/s']:,} characters/s: **{b['ratio']}x**.",
+        "",
+    ]
+    if "scale" in r:
+        lines += ["## Scale", "", *r["scale"].get("markdown", []), ""]
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())

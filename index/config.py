@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         description="Origins (scheme://host[:port]) allowed to call the API from a browser and to frame the "
         "widget pages; comma-separated or a JSON list. Empty = same origin only.",
     )
+    staff_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) of staff sites allowed to frame the staff console (e.g. a "
+        "hotline CRM); comma-separated or a JSON list. Empty = the console is framed by its own origin only; "
+        "citizen-widget origins (cors_origins) never may.",
+    )
     max_body_bytes: int = Field(
         default=16 * 1024,
         ge=1024,
@@ -250,7 +256,7 @@ class Settings(BaseSettings):
         """``dify_keys`` parsed (ValueError without any key in its message when malformed)."""
         return parse_dify_keys(self.dify_keys.get_secret_value()) if self.dify_keys is not None else {}
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "staff_origins", mode="before")
     @classmethod
     def _split_origins(cls, v: object) -> object:
         if isinstance(v, str):

@@ -36,7 +36,7 @@ from service.middleware import (
 )
 from service.schemas import ErrorResponse, ReadinessResponse
 from service.state import Runtime, SearcherFactory, default_searcher_factory, get_runtime
-from service.ui import STATIC_DIR, is_framed, ui_router
+from service.ui import STATIC_DIR, docs_router, framing, ui_router
 
 log = logging.getLogger("youju.service")
 
@@ -89,6 +89,8 @@ def create_app(
         version=youju_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by docs_router from this origin (no CDN)
+        redoc_url=None,
         openapi_tags=[
             {
                 "name": "citizens",
@@ -139,6 +141,7 @@ def create_app(
     if mcp is not None:
         mount_mcp(app, mcp)  # /mcp: the same searches as MCP tools, under the same rate limit
     app.include_router(ui_router(static_dir or STATIC_DIR))
+    app.include_router(docs_router())
 
     # Added innermost first: request id, metrics and access log (outermost, so that it sees the final status
     # whichever layer answered) > CORS > security headers > body limit > JSON 500 > routes.
@@ -151,7 +154,12 @@ def create_app(
         "/api/v1/staff/dictionaries/": 2 * 1024 * 1024,
     }
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, overrides=overrides)
-    app.add_middleware(SecurityHeadersMiddleware, cors_origins=list(settings.cors_origins), framed=is_framed)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        cors_origins=list(settings.cors_origins),
+        staff_origins=list(settings.staff_origins),
+        framing=framing,
+    )
     if settings.cors_origins:
         app.add_middleware(
             JsonCORSMiddleware,

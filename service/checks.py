@@ -61,12 +61,16 @@ def check_settings(settings: Settings) -> None:
     _check_secret("client_hash_secret", settings.client_hash_secret)
     _check_secret("metrics_key", settings.metrics_key)
     _check_dify(settings)
-    for origin in settings.cors_origins:
-        if origin == "*" or not _ORIGIN.match(origin):
-            raise ConfigError(
-                f"YOUJU_CORS_ORIGINS entry {origin!r} is not an origin like https://www.example.gov.cn "
-                "(scheme, host and optional port; no path, no trailing slash, no wildcard)"
-            )
+    for variable, origins in (
+        ("YOUJU_CORS_ORIGINS", settings.cors_origins),
+        ("YOUJU_STAFF_ORIGINS", settings.staff_origins),
+    ):
+        for origin in origins:
+            if origin == "*" or not _ORIGIN.match(origin):
+                raise ConfigError(
+                    f"{variable} entry {origin!r} is not an origin like https://www.example.gov.cn "
+                    "(scheme, host and optional port; no path, no trailing slash, no wildcard)"
+                )
 
 
 def _check_dify(settings: Settings) -> None:

@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
@@ -160,14 +161,37 @@ def frame_ancestors(origins: Iterable[str]) -> str:
     return " ".join(["frame-ancestors", "'self'", *origins])
 
 
-class SecurityHeadersMiddleware:
-    """``X-Content-Type-Options: nosniff`` everywhere; ``Content-Security-Policy: frame-ancestors`` on the
-    pages that may be framed (the others get ``frame-ancestors 'none'``); API and MCP answers are not cached."""
+# Every answer's Content-Security-Policy, before its frame-ancestors: scripts, styles, images, fonts and
+# requests from this origin only; no plugins, no <base>, forms post here. Styles may be inline because the
+# widget's shadow root carries its own <style> (host pages' CSS must not reach it); no inline script
+# anywhere (the pages load their scripts from files, the API docs included).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+Framing = Literal["widget", "staff", "none"]
 
-    def __init__(self, app: ASGIApp, cors_origins: list[str], framed: Callable[[str], bool]) -> None:
+
+class SecurityHeadersMiddleware:
+    """``X-Content-Type-Options: nosniff`` and the full ``Content-Security-Policy`` everywhere. Who may frame
+    a page: the widget's pages by this origin and the citizen-widget origins (``cors_origins``); the staff
+    console by this origin and ``staff_origins`` only (a citizen site must not frame the console); the
+    rest by nobody. API and MCP answers are not cached."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        cors_origins: list[str],
+        framing: Callable[[str], Framing],
+        staff_origins: list[str] | None = None,
+    ) -> None:
         self.app = app
-        self.csp_framed = frame_ancestors(cors_origins)
-        self.framed = framed
+        self.policies: dict[Framing, str] = {
+            "widget": f"{CSP}; {frame_ancestors(cors_origins)}",
+            "staff": f"{CSP}; {frame_ancestors(staff_origins or [])}",
+            "none": f"{CSP}; frame-ancestors 'none'",
+        }
+        self.framing = framing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -180,10 +204,7 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                if self.framed(path):
-                    headers.setdefault("Content-Security-Policy", self.csp_framed)
-                else:
-                    headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+                headers.setdefault("Content-Security-Policy", self.policies[self.framing(path)])
                 if path.startswith("/api/") or path in ("/mcp", "/mcp/"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)

@@ -16,9 +16,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import FileResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.auth import check_staff
 from service.errors import ApiError
+from service.middleware import Framing
 from service.state import Runtime, get_runtime
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -40,13 +42,58 @@ TYPES = {
 WIDGET_CACHE = "public, max-age=600, stale-while-revalidate=86400"
 
 
-def is_framed(path: str) -> bool:
-    """Paths whose pages other (allowed) origins may frame."""
-    return path in ("/", "/console", "/widget.js") or path.startswith("/static/")
+def framing(path: str) -> Framing:
+    """Who may frame ``path``: the citizen widget's pages (``widget``: this origin and YOUJU_CORS_ORIGINS),
+    the staff console and its files (``staff``: this origin and YOUJU_STAFF_ORIGINS), nothing else."""
+    if path == "/console" or (path.startswith("/static/") and is_staff_asset(path)):
+        return "staff"
+    if path in ("/", "/widget.js") or path.startswith("/static/"):
+        return "widget"
+    return "none"
 
 
 def is_staff_asset(name: str) -> bool:
     return Path(name).name.startswith("console")
+
+
+# The API docs page (/docs): Swagger UI 5 (OpenAPI 3.1) from the files the fastapi-offline package ships,
+# served from this origin (no CDN: air-gapped intranets, and a CSP without third-party scripts), started by
+# a script file rather than an inline script.
+DOCS_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon.png")
+DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>有据 youju API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/assets/favicon.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/start.js"></script></body></html>
+"""
+DOCS_START = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui",
+  deepLinking: true, layout: "BaseLayout", presets: [SwaggerUIBundle.presets.apis]});
+"""
+
+
+def docs_router() -> APIRouter:
+    """``/docs``: Swagger UI for /openapi.json, entirely from this origin."""
+    import fastapi_offline
+
+    root = Path(fastapi_offline.__file__).parent / "static"
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    async def docs() -> Response:
+        return Response(DOCS_HTML, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+    @router.get("/docs/assets/{name}")
+    async def docs_asset(name: str) -> Response:
+        if name == "start.js":
+            return Response(DOCS_START, media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
+        if name not in DOCS_ASSETS:
+            raise StarletteHTTPException(404)
+        return FileResponse(root / name, media_type=_media_type(root / name), headers={"Cache-Control": WIDGET_CACHE})
+
+    return router
 
 
 def _media_type(path: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from service.middleware import CSP
 from service.ui import STATIC_DIR
 from tests.service.helpers import STAFF_KEY, LiveServer, ServeFn, assert_error
 
@@ -39,13 +40,18 @@ def test_pages_and_assets(client: httpx.Client) -> None:
 
 
 def test_security_headers_without_cors(client: httpx.Client) -> None:
-    for path in ("/", "/widget.js", "/console", "/static/demo.css"):
+    for path in ("/", "/widget.js", "/console", "/static/demo.css", "/docs"):
         r = client.get(path)
-        assert r.headers["content-security-policy"] == "frame-ancestors 'self'"
+        csp = r.headers["content-security-policy"]
+        assert csp.startswith(CSP + "; frame-ancestors "), path
+        assert "script-src 'self';" in csp and "'unsafe-eval'" not in csp and "default-src 'self'" in csp
         assert r.headers["x-content-type-options"] == "nosniff"
+    for path in ("/", "/widget.js", "/console", "/static/demo.css"):
+        assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'self'"), path
+    assert client.get("/docs").headers["content-security-policy"].endswith("frame-ancestors 'none'")
     api = client.post("/api/v1/search", json={"query": "森林"})
     assert api.headers["x-content-type-options"] == "nosniff"
-    assert api.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert api.headers["content-security-policy"] == CSP + "; frame-ancestors 'none'"
     assert api.headers["cache-control"] == "no-store"
     err = client.get("/nowhere")
     assert err.headers["x-content-type-options"] == "nosniff"
@@ -57,11 +63,35 @@ def test_security_headers_without_cors(client: httpx.Client) -> None:
     assert "access-control-allow-origin" not in pre.headers
 
 
+def test_console_is_framed_only_by_staff_origins(serve: ServeFn) -> None:
+    crm = "https://crm.12345.example.gov.cn"
+    with serve(cors_origins=[ORIGIN], staff_origins=[crm]).client() as c:
+        assert c.get("/console").headers["content-security-policy"] == f"{CSP}; frame-ancestors 'self' {crm}"
+        assert c.get("/").headers["content-security-policy"] == f"{CSP}; frame-ancestors 'self' {ORIGIN}"
+
+
+def test_api_docs_are_served_from_this_origin(client: httpx.Client) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "http" not in page.text.replace("http-equiv", "")  # no CDN, no absolute URL
+    assert "<script>" not in page.text  # scripts come from files (CSP script-src 'self')
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "start.js"):
+        r = client.get(f"/docs/assets/{asset}")
+        assert r.status_code == 200 and len(r.content) > 50, asset
+    assert_error(client.get("/docs/assets/index.html"), 404, "not_found")
+    assert_error(client.get("/docs/assets/..%2F..%2F__init__.py"), 404, "not_found")
+    assert client.get("/redoc").status_code == 404
+
+
 def test_cors_and_frame_ancestors_for_allowed_origins(serve: ServeFn) -> None:
     live = serve(cors_origins=[ORIGIN, "http://localhost:5173"])
     with live.client() as c:
         page = c.get("/")
-        assert page.headers["content-security-policy"] == f"frame-ancestors 'self' {ORIGIN} http://localhost:5173"
+        widget_frame = f"frame-ancestors 'self' {ORIGIN} http://localhost:5173"
+        assert page.headers["content-security-policy"] == f"{CSP}; {widget_frame}"
+        # The citizens' sites may frame the widget, never the staff console.
+        for staff_page in ("/console", "/static/console.js"):
+            assert c.get(staff_page).headers["content-security-policy"] == f"{CSP}; frame-ancestors 'self'"
         pre = c.options(
             "/api/v1/search",
             headers={

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.responses import PlainTextResponse
 
 from index import dictionary
@@ -217,7 +218,7 @@ async def convert(body: ConvertRequest, runtime: RuntimeDep) -> ConvertResponse:
     "/feedback",
     status_code=201,
     response_model=OkResponse,
-    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    responses={s: {"model": ErrorResponse} for s in (400, 404, 503)},
 )
 async def feedback(body: FeedbackRequest, request: Request, runtime: RuntimeDep) -> OkResponse:
     """Record whether a result helped. The client address is kept only as a keyed hash."""
@@ -352,7 +353,9 @@ async def list_pins(runtime: RuntimeDep) -> PinList:
     return await anyio.to_thread.run_sync(lambda: pins.listing(store, runtime.searcher))
 
 
-@staff.post("/pins", status_code=201, response_model=Pin, responses={s: {"model": ErrorResponse} for s in (404, 503)})
+@staff.post(
+    "/pins", status_code=201, response_model=Pin, responses={s: {"model": ErrorResponse} for s in (400, 404, 503)}
+)
 async def add_pin(body: PinRequest, runtime: RuntimeDep) -> Pin:
     """Pin passages of the live index for a question (replaces the pin of the same question)."""
     store = _pins(runtime)
@@ -368,7 +371,7 @@ async def add_pin(body: PinRequest, runtime: RuntimeDep) -> Pin:
 
 
 @staff.delete("/pins/{pin_id}", response_model=OkResponse, responses={404: {"model": ErrorResponse}})
-async def delete_pin(pin_id: int, runtime: RuntimeDep) -> OkResponse:
+async def delete_pin(pin_id: Annotated[int, FastApiPath(ge=1, le=2**63 - 1)], runtime: RuntimeDep) -> OkResponse:
     """Unpin: the question is answered by search alone again."""
     store = _pins(runtime)
     if not await anyio.to_thread.run_sync(lambda: store.delete(pin_id)):
@@ -484,7 +487,12 @@ async def upload_document(name: str, request: Request, runtime: RuntimeDep) -> J
     return _job(runtime.jobs.submit("upload", stored.relative, on_failure=stored.undo, on_success=stored.commit))
 
 
-@staff.delete("/documents/{name}", status_code=202, response_model=JobInfo, responses={404: {"model": ErrorResponse}})
+@staff.delete(
+    "/documents/{name}",
+    status_code=202,
+    response_model=JobInfo,
+    responses={s: {"model": ErrorResponse} for s in (400, 403, 404, 415, 503)},
+)
 async def delete_document(name: str, runtime: RuntimeDep) -> JobInfo:
     """Remove an uploaded document; a background build takes it out of the index."""
     _uploads_enabled(runtime)

@@ -63,6 +63,8 @@ def test_pin_errors(serve: ServeFn) -> None:
             client.post("/api/v1/staff/pins", json={"question": "森林", "passage_ids": []}), 422, "validation_error"
         )
         assert client.get("/api/v1/staff/pins").json() == {"pins": [], "missing": 0}
+        # An id beyond SQLite's integers was a 500 (found by tests/service/test_schemathesis.py).
+        assert_error(client.delete("/api/v1/staff/pins/246325925252676704865878016"), 422, "validation_error")
 
 
 def test_pins_need_the_staff_key(serve: ServeFn) -> None:

@@ -153,6 +153,15 @@ class Settings(BaseSettings):
         description="Serve the MCP server (Model Context Protocol, Streamable HTTP) at /mcp: read-only search "
         "tools for LLM agents, public like the citizen API and under the same rate limit (docs/mcp.md).",
     )
+    staff_rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests per minute per client IP that present the staff key (the console; a call centre "
+        "shares one address); 0 = no limit.",
+    )
+    staff_rate_limit_burst: int = Field(
+        default=200, ge=1, description="Requests staff may make at once before their per-minute rate applies."
+    )
     max_concurrent_searches: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

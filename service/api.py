@@ -59,18 +59,20 @@ AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 async def rate_limited(request: Request, authorization: AuthorizationHeader = None) -> None:
     """Public endpoints: token bucket per client address (429 rate_limited with Retry-After).
 
-    Staff who present the configured staff credential (the console does, after its login) are exempt:
-    a call centre shares one address, and its searches are not anonymous traffic."""
+    Staff who present the configured staff credential (the console does, after its login) have a bucket of
+    their own, far larger (``staff_rate_limit_per_minute``): a call centre shares one address and types
+    questions as it speaks, but a leaked console still cannot flood the service or the feedback store."""
     runtime = get_runtime(request)
     staff_key = runtime.settings.staff_key
+    limiter = runtime.limiter
     if staff_key is not None and authorization is not None:
         try:
             check_staff(authorization, staff_key)
-            return
+            limiter = runtime.staff_limiter
         except ApiError:
             pass
     try:
-        runtime.limiter.check(rate_key(client_ip(request.scope)))
+        limiter.check(rate_key(client_ip(request.scope)))
     except ApiError:
         runtime.metrics.limited("requests")
         raise

@@ -74,6 +74,7 @@ class Runtime:
             waiting=lambda: self.gate.waiting,
         )
         self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.staff_limiter = RateLimiter(settings.staff_rate_limit_per_minute, settings.staff_rate_limit_burst)
         # Wrong staff or admin credentials: AUTH_FAILURE_BURST tries at once, then AUTH_FAILURES_PER_MINUTE.
         self.auth_failures = RateLimiter(AUTH_FAILURES_PER_MINUTE, AUTH_FAILURE_BURST)
         self.feedback: FeedbackStore | None = None

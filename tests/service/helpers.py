@@ -39,6 +39,8 @@ def make_settings(tmp_path: Path, index_dir: Path, **overrides: Any) -> Settings
         "dictionary_dir": tmp_path / "var" / "dictionaries",
         "rate_limit_per_minute": 1_000_000,
         "rate_limit_burst": 1_000_000,
+        "staff_rate_limit_per_minute": 1_000_000,
+        "staff_rate_limit_burst": 1_000_000,
         "max_concurrent_searches": 4,
         "busy_timeout_seconds": 2.0,
         "threads": 1,

@@ -223,13 +223,24 @@ def test_feedback_is_stored_without_the_ip(serve: ServeFn) -> None:
         assert ip.encode() not in f.read_bytes()
 
 
-def test_staff_with_credential_are_not_rate_limited(serve: ServeFn) -> None:
+def test_staff_with_credential_have_their_own_larger_limit(serve: ServeFn) -> None:
     key = "staff-key-0123456789-abcdef"
-    live = serve(rate_limit_per_minute=60, rate_limit_burst=2, staff_key=key)
+    live = serve(
+        rate_limit_per_minute=60,
+        rate_limit_burst=2,
+        staff_key=key,
+        staff_rate_limit_per_minute=60,
+        staff_rate_limit_burst=8,
+    )
     staff = {"Authorization": f"Bearer {key}"}
     with live.client() as c:
         for _ in range(6):
             assert c.post("/api/v1/search", json={"query": "森林"}, headers=staff).status_code == 200
+        # ... but not without end: the staff key no longer lifts every limit (feedback floods included).
+        more = [c.post("/api/v1/search", json={"query": "森林"}, headers=staff).status_code for _ in range(4)]
+        assert more[-1] == 429
+        fb = {"query": "森林", "passage_id": "x" * 16, "helpful": True}
+        assert_error(c.post("/api/v1/feedback", json=fb, headers=staff), 429, "rate_limited")
         # A wrong credential is just a citizen: limited like everyone else.
         wrong = {"Authorization": "Bearer not-the-staff-key-at-all"}
         codes = [c.post("/api/v1/search", json={"query": "森林"}, headers=wrong).status_code for _ in range(4)]

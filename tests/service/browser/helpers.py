@@ -136,6 +136,7 @@ def browser_settings(root: Path, corpus: Path, **over: Any) -> Any:
         "state_db": root / "youju.sqlite3",
         "dictionary_dir": root / "dictionaries",
         "rate_limit_per_minute": 0,  # the tests ask many questions from one address
+        "staff_rate_limit_per_minute": 0,
         "max_concurrent_searches": 2,
         "busy_timeout_seconds": 10.0,
         "threads": 1,

@@ -212,7 +212,9 @@ class Runtime:
     def require(self) -> Searcher:
         searcher = self.searcher
         if searcher is None:
-            why = f" ({self.error.message})" if self.error is not None else ""
+            # The public answer names the kind of failure only: the details (paths, library messages) are for
+            # the log and the staff status, not for whoever is probing the service.
+            why = f" ({self.error.code}: see the service log or /api/v1/staff/status)" if self.error is not None else ""
             raise ApiError(
                 503, "not_ready", f"the index is not loaded yet{why}; try again shortly", {"Retry-After": "5"}
             )

@@ -148,7 +148,10 @@ def test_failed_start_stays_alive_and_reports_why(serve: ServeFn, tmp_path: Path
         _wait(lambda: live.app.state.runtime.error is not None)
         assert c.get("/healthz").status_code == 200
         err = assert_error(c.get("/readyz"), 503, "not_ready")
-        assert "no index" in err["message"]
+        assert "index_not_found" in err["message"] and str(tmp_path) not in err["message"]  # no paths to the public
+        assert_error(c.post("/api/v1/search", json={"query": "森林"}), 503, "not_ready")
+        status = c.get("/api/v1/staff/status").json()  # staff see the details
+        assert status["ready"] is False and "no index" in status["error"] and str(tmp_path) in status["error"]
 
 
 def _feedback_rows(db: Path) -> list[sqlite3.Row]:

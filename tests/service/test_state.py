@@ -35,7 +35,7 @@ def test_failed_load_is_reported_not_raised(tmp_path: Path) -> None:
     rt = Runtime(make_settings(tmp_path, tmp_path / "no-index"), hash_factory)
     rt.load()
     assert rt.searcher is None and rt.error is not None and "no index" in rt.error.message
-    with pytest.raises(ApiError, match="no index"):
+    with pytest.raises(ApiError, match="index_not_found"):
         rt.require()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from index import store, structure
+from index import presentation, store, structure
 from index.backends import backend_class
 from index.chunk import ChunkConfig
 from index.dictionary import EMPTY as EMPTY_DICTIONARY
@@ -192,7 +192,22 @@ def build_index(
         files=[f.to_json() for f in files],
         dictionary=dictionary.to_json(),
     )
-    final = store.write_build(index_root, manifest, documents, passages, vectors, search_backend)
+    by_id = {d.doc_id: d for d in documents}
+
+    def write_presentation(build_dir: Path) -> None:
+        presentation.write(
+            build_dir,
+            by_id,
+            passages,
+            normalizer,
+            tokenizer,
+            normalizer.name,
+            getattr(tokenizer, "name", type(tokenizer).__name__),
+        )
+
+    final = store.write_build(
+        index_root, manifest, documents, passages, vectors, search_backend, extra=write_presentation
+    )
     store.activate(index_root, final, keep=keep_builds)
     return BuildReport(
         final,

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
         "(default: the threshold calibrated with the answerability model, index/answerability/).",
     )
     threads: int = Field(0, ge=0, description="CPU threads for torch and FAISS (0 = number of cores).")
+    answer_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Answers to repeated questions kept in memory, per index build (same question, result count "
+        "and filters); 0 = none. Pinned answers are applied after it, so a new pin shows at once.",
+    )
 
     # --- service (`youju serve`; unsafe values are refused at start-up by service.checks.check_settings)
     host: str = Field(default="127.0.0.1", description="Address `youju serve` binds to.")
@@ -163,12 +169,39 @@ class Settings(BaseSettings):
         default=200, ge=1, description="Requests staff may make at once before their per-minute rate applies."
     )
     max_concurrent_searches: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default_factory=lambda: 4 * (os.cpu_count() or 1),
         ge=1,
-        description="Searches run at once (default: number of cores); others wait briefly, then 503 busy.",
+        description="Searches in flight at once (default: 4 per core); their questions share encoder calls "
+        "(`encoder_batch_size`). Others queue within `queue_budget_seconds`, then 503 busy.",
+    )
+    queue_budget_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Longest expected wait a search is queued for when every slot is taken: its place in the "
+        "queue times the recent mean search time, over `max_concurrent_searches`. Beyond it the answer is 503 "
+        "busy at once, with Retry-After the expected wait in whole seconds.",
     )
     busy_timeout_seconds: float = Field(
-        default=2.0, ge=0, description="Seconds a search waits for a free slot before the answer is 503 busy."
+        default=2.0, ge=0, description="Seconds a queued search waits for a free slot at most before 503 busy."
+    )
+    encoder_batch_size: int = Field(
+        default=16,
+        ge=1,
+        description="Most questions embedded in one call of the query encoder: concurrent searches are "
+        "micro-batched (service/batching.py); 1 = no batching.",
+    )
+    encoder_batch_wait_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=100,
+        description="Milliseconds the encoder waits for more questions to batch, only while other searches are "
+        "in flight (a lone question never waits).",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="On SIGTERM `youju serve` stops accepting connections and lets requests in flight and "
+        "queued finish for at most this long.",
     )
     admin_key: SecretStr | None = Field(
         default=None,

@@ -8,13 +8,12 @@ bonus for sentences with figures when the question asks for a quantity (多少, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from index.sentences import sentence_spans
+from index.presentation import Sentence, bigrams, sentences
 
 # A question asking for a number: the sentence holding a figure answers it.
 _ASKS_FIGURE = re.compile(r"多少|几|比例|比重|百分|占比|[率额数量]|how (many|much)|percent|rate|number", re.I)
-_HAS_FIGURE = re.compile(r"\d")
 FIGURE_BONUS = 0.25
 # A second sentence is highlighted too when it scores at least this share of the best one.
 SECOND_SENTENCE_RATIO = 0.8
@@ -23,11 +22,6 @@ SECOND_SENTENCE_RATIO = 0.8
 def asks_for_figure(query_norm: str) -> bool:
     """Does the question ask for a quantity (多少, 几, 比例, 率, how many…)?"""
     return bool(_ASKS_FIGURE.search(query_norm))
-
-
-def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"\W+", "", s)
-    return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else ({s} if s else set())
 
 
 def highlight(
@@ -39,21 +33,29 @@ def highlight(
     idf: Callable[[str], float],
 ) -> list[tuple[int, int]]:
     """Spans (start, end) into ``text`` of the best sentence, and of a close second if any."""
-    spans = sentence_spans(text)
-    if not spans:
+    return choose(sentences(text, normalizer, tokenizer), query_norm, query_tokens, idf)
+
+
+def choose(
+    found: Sequence[Sentence],
+    query_norm: str,
+    query_tokens: list[str],
+    idf: Callable[[str], float],
+) -> list[tuple[int, int]]:
+    """``highlight`` over sentences already normalised and tokenised (``index/presentation.py``): only what
+    depends on the question is computed here."""
+    if not found:
         return []
     q_terms = set(query_tokens)
     q_weight = sum(idf(t) for t in q_terms) or 1.0
-    q_bi = _bigrams(query_norm)
+    q_bi = bigrams(query_norm)
     asks_figure = asks_for_figure(query_norm)
     scored: list[tuple[float, int]] = []
-    for i, (s, e) in enumerate(spans):
-        norm = normalizer(text[s:e])
-        terms = set(tokenizer(norm))
-        score = sum(idf(t) for t in q_terms & terms) / q_weight
+    for i, sentence in enumerate(found):
+        score = sum(idf(t) for t in q_terms & sentence.terms) / q_weight
         if q_bi:
-            score += len(q_bi & _bigrams(norm)) / len(q_bi)
-        if asks_figure and _HAS_FIGURE.search(norm):
+            score += len(q_bi & sentence.bigrams) / len(q_bi)
+        if asks_figure and sentence.figure:
             score += FIGURE_BONUS
         scored.append((score, i))
     scored.sort(key=lambda x: (-x[0], x[1]))
@@ -63,4 +65,4 @@ def highlight(
     chosen = [best]
     if len(scored) > 1 and scored[1][0] >= SECOND_SENTENCE_RATIO * best_score:
         chosen.append(scored[1][1])
-    return [spans[i] for i in sorted(chosen)]
+    return [(found[i].start, found[i].end) for i in sorted(chosen)]

@@ -113,6 +113,7 @@ def searcher_for(settings: Settings, index: store.LoadedIndex, embedder: Embedde
         reranker=make_reranker(settings),
         max_query_chars=settings.max_query_chars,
         max_top_k=settings.max_top_k,
+        answer_cache=settings.answer_cache_size,
     )
 
 

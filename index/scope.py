@@ -81,6 +81,8 @@ def _place_names(query_norm: str) -> list[str]:
     ``..区`` or ``..市`` cannot tell them apart. jieba's tags mark known places (静安区/ns, 怀柔区/nr);
     a word of two characters or more standing before a suffix word (洪泽 + 区, 万里 + 街道) is one too,
     unless it is a pronoun (哪个, 这个) or a generic reference (全区, 本市)."""
+    if not any(x in query_norm for x in _SUFFIXES):
+        return []  # no word can end with a suffix (skips the tagger, the costliest step of a search)
     words = [(w.word, w.flag) for w in posseg.cut(query_norm)]
     out: list[str] = []
     for i, (word, flag) in enumerate(words):

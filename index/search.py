@@ -10,15 +10,17 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from index import fusion
+from index import fusion, presentation
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
 from index.answertype import unit_missing
@@ -33,11 +35,12 @@ from index.errors import (
     QueryTooLongError,
 )
 from index.followup import combine
-from index.highlight import asks_for_figure, highlight
+from index.highlight import asks_for_figure, choose
 from index.intent import not_a_question
 from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
 from index.normalize import Normalizer
 from index.passage import Document, Page, Passage
+from index.presentation import Presentation
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
 from index.rerank import Reranker
 from index.rerank.pairs import passage_side
@@ -159,6 +162,7 @@ class Searcher:
         reranker: Reranker | None = None,
         max_query_chars: int = 500,
         max_top_k: int = MAX_TOP_K,
+        answer_cache: int = 0,
     ) -> None:
         m = index.manifest
         if embedder.model_id != m.model or embedder.dimension != m.dimension:
@@ -199,12 +203,29 @@ class Searcher:
         n = len(index.passages)
         self._unknown_idf = math.log1p((n + 0.5) / 0.5)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._terms: dict[int, frozenset[str]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
         self._para_rows: dict[tuple[str, int], list[int]] = {}
         for i, p in enumerate(index.passages):
             self._para_rows.setdefault(p.paragraph_key, []).append(i)
         self.scopes = Scopes(index.documents.values(), self.normalizer)
+        # Sentences and terms of what results show: from the build when it stored them for this normaliser
+        # and tokeniser (index/presentation.py), else computed once on first use.
+        stored = index.presentation
+        usable = (
+            stored is not None
+            and tokenizer is None
+            and stored.get("version") == presentation.VERSION
+            and stored.get("normalizer") == self.normalizer.name
+            and stored.get("tokenizer") == name
+        )
+        self.presentation = Presentation(
+            index.documents, index.passages, self.normalizer, self.tokenizer, stored if usable else None
+        )
+        # Answers to repeated questions (hotline staff ask the same ones all day): core-level, so a pinned
+        # answer (service/pins.py, applied after the search) is never cached here.
+        self.answer_cache_size = answer_cache
+        self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+        self._answers_lock = threading.Lock()
         self.figure_penalty = fusion.FIGURE_PENALTY
         self._has_figure = np.array([bool(_DIGIT.search(p.text)) for p in index.passages], dtype=bool)
         self._doc_of_row = np.array([0] * len(index.passages), dtype=np.int64)
@@ -226,6 +247,7 @@ class Searcher:
             reranker=self.reranker,
             max_query_chars=self.max_query_chars,
             max_top_k=self.max_top_k,
+            answer_cache=self.answer_cache_size,
         )
 
     # ------------------------------------------------------------------------------------ scoring
@@ -240,10 +262,7 @@ class Searcher:
         return sum(self.idf(t) for t in terms if t not in self._idf) / total if total else 0.0
 
     def _passage_terms(self, row: int) -> frozenset[str]:
-        terms = self._terms.get(row)
-        if terms is None:
-            terms = self._terms[row] = frozenset(self.tokenizer(self.index.passages[row].norm_text))
-        return terms
+        return self.presentation.terms(row)
 
     def analyze(self, query: str) -> tuple[str, list[str]]:
         """(matching form, lexical tokens) of a question; memoised, since hotline staff repeat questions."""
@@ -443,7 +462,33 @@ class Searcher:
         """Cited answers for a question. ``filters`` (or the shorthands ``document_id`` and ``section``, text
         a heading contains) narrow it. ``previous``: the question asked just before, for follow-ups such as
         那2025年呢 (``index/followup.py``); ``Answer.query`` is then the question as searched. ``stage_timer``
-        is told the seconds of the timed stages (``StageTimer``)."""
+        is told the seconds of the timed stages (``StageTimer``; not called for an answer from the cache of
+        repeated questions, ``answer_cache``)."""
+        if self.answer_cache_size <= 0:
+            return self._search(query, top_k, document_id, section, filters, previous, stage_timer)
+        key = (self.index.manifest.build_id, query, top_k, document_id, section, filters, previous)
+        with self._answers_lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+                return hit
+        answer = self._search(query, top_k, document_id, section, filters, previous, stage_timer)
+        with self._answers_lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.answer_cache_size:
+                self._answers.popitem(last=False)
+        return answer
+
+    def _search(
+        self,
+        query: str,
+        top_k: int,
+        document_id: str | None,
+        section: str | None,
+        filters: Filters | None,
+        previous: str | None,
+        stage_timer: StageTimer | None,
+    ) -> Answer:
         q = validate_query(query, self.max_query_chars)
         if previous and previous.strip():
             q = validate_query(combine(q, validate_query(previous, self.max_query_chars)), 2 * self.max_query_chars)
@@ -506,7 +551,7 @@ class Searcher:
                     start, end = min(start, p.start), max(end, p.end)
                     changed = True
         text = doc.text[start:end]
-        spans = highlight(text, nq, tokens, self.normalizer, self.tokenizer, self.idf)
+        spans = choose(self.presentation.sentences(best.doc_id, start, end), nq, tokens, self.idf)
         return Result(
             passage_id=best.passage_id,
             text=text,

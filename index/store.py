@@ -9,6 +9,8 @@ Layout of an index root::
         documents.jsonl       one line per document: id, path, title, metadata, canonical text, blocks, pages
         passages.jsonl        one line per passage: ids, citation fields, original and normalised text
         vectors.npy           float32 [passages, dimension], L2-normalised (also the embedding cache)
+        presentation.json     per passage: lexical terms, sentences with offsets, matching form and terms
+                              (index/presentation.py; builds before it lack it and are presented lazily)
         ...                   the storage backend's own files (``index/backends/``; embedded: dense.faiss, bm25/)
 
 A build is written to ``builds/.tmp-*`` and renamed when complete, then ``current`` is switched; a
@@ -23,7 +25,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index import presentation
 from index.backends import SearchBackend, backend_class
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.passage import Document, Passage
@@ -103,6 +106,9 @@ class LoadedIndex:
     passages: list[Passage]
     vectors: npt.NDArray[np.float32]
     backend: SearchBackend
+    # What presenting results needs of each passage, computed at build time (index/presentation.py); None
+    # for builds written before it (the searcher then computes it on first use).
+    presentation: dict[str, Any] | None = None
 
 
 def _passage_to_json(p: Passage) -> dict[str, Any]:
@@ -126,8 +132,10 @@ def write_build(
     passages: list[Passage],
     vectors: npt.NDArray[np.float32],
     backend: SearchBackend,
+    extra: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write a complete build beside the live one and return its final directory (not yet live)."""
+    """Write a complete build beside the live one and return its final directory (not yet live). ``extra``
+    writes further named files into the build directory (``presentation.json``) before the checksums."""
     builds = root / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     tmp = builds / f".tmp-{manifest.build_id}"
@@ -142,6 +150,8 @@ def write_build(
             f.write(json.dumps(_passage_to_json(p), ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
     backend.save(tmp)
+    if extra is not None:
+        extra(tmp)
     manifest = replace(manifest, checksums=checksums(tmp))
     # The manifest goes last: a directory without one is never treated as a build.
     (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -275,6 +285,7 @@ def load(root: Path) -> LoadedIndex:
         passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
         vectors = np.load(build / "vectors.npy", allow_pickle=False)
         backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann)
+        shown = presentation.read(build)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e
     _check_vectors(build, manifest, vectors)
@@ -283,4 +294,4 @@ def load(root: Path) -> LoadedIndex:
             f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors, "
             f"{backend.size} in the {manifest.backend} backend, manifest says {manifest.passage_count}"
         )
-    return LoadedIndex(build, manifest, documents, passages, vectors, backend)
+    return LoadedIndex(build, manifest, documents, passages, vectors, backend, shown)

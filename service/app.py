@@ -51,8 +51,12 @@ endpoint (`integrations`), which follow Dify's `{"error_code": ..., "error_msg":
 
 
 def per_search_threads(settings: Settings) -> int:
-    """Torch/FAISS threads per search, so that concurrent searches share the cores without oversubscribing."""
+    """Torch/FAISS threads per encoder call, so that concurrent calls share the cores without oversubscribing.
+    Batched (one encoder call at a time, service/batching.py): every core but one, which is left to the event
+    loop and the searches' Python steps (one interpreter lock); else the cores shared between the searches."""
     total = settings.threads or os.cpu_count() or 1
+    if settings.encoder_batch_size > 1:
+        return max(1, total - 1)
     return max(1, total // settings.max_concurrent_searches)
 
 

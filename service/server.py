@@ -95,4 +95,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": ",".join(trusted) if trusted else "",
         "server_header": False,
+        # SIGTERM: stop accepting, let requests in flight (and queued) finish, then exit.
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }

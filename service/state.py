@@ -19,6 +19,7 @@ from index.errors import YoujuError
 from index.normalize import to_simplified, to_traditional
 from index.records import DocumentInfo, FileReport
 from index.search import Searcher
+from service.batching import BatchingEmbedder
 from service.errors import ApiError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
@@ -39,6 +40,9 @@ WARMUP_QUERY = "怀柔森林覆盖率多少"
 # Guessing a staff, admin or Dify key: 10 wrong tries at once per client address, then one every 6 seconds.
 AUTH_FAILURE_BURST = 10
 AUTH_FAILURES_PER_MINUTE = 10
+# Queued searches per search slot at most, whatever the latency budget allows (it bounds memory under a flood
+# of cached, instant answers).
+QUEUE_CAP_PER_SLOT = 16
 
 
 def default_searcher_factory(settings: Settings) -> Searcher:
@@ -66,7 +70,11 @@ class Runtime:
         self.started_at = time.time()
         self.metrics = Metrics()  # this service's own registry, served at /metrics
         self.gate = SearchGate(
-            settings.max_concurrent_searches, settings.busy_timeout_seconds, on_busy=self.metrics.refused_busy
+            settings.max_concurrent_searches,
+            settings.busy_timeout_seconds,
+            max_waiting=QUEUE_CAP_PER_SLOT * settings.max_concurrent_searches,
+            on_busy=self.metrics.refused_busy,
+            budget=settings.queue_budget_seconds,
         )
         self.metrics.watch(
             ready=lambda: self.searcher is not None,
@@ -88,6 +96,19 @@ class Runtime:
         self.jobs = Jobs(self.rebuild)
 
     # ------------------------------------------------------------------------------ lifecycle
+    def batched(self, searcher: Searcher) -> Searcher:
+        """``searcher`` with its query encoder micro-batched (service/batching.py), unless batching is off.
+        Reloads keep the wrapper (``Searcher.with_index`` reuses the embedder)."""
+        s = self.settings
+        if s.encoder_batch_size > 1 and not isinstance(searcher.embedder, BatchingEmbedder):
+            searcher.embedder = BatchingEmbedder(
+                searcher.embedder,
+                max_batch=s.encoder_batch_size,
+                max_wait=s.encoder_batch_wait_ms / 1000,
+                in_flight=lambda: self.gate.running,
+            )
+        return searcher
+
     def open_feedback(self) -> None:
         self.feedback = FeedbackStore.open(
             self.settings.feedback_db,
@@ -137,7 +158,7 @@ class Runtime:
             with self._reload_lock:
                 if self.searcher is not None:
                     return
-                searcher = self.factory(self.settings)
+                searcher = self.batched(self.factory(self.settings))
                 warm(searcher)
                 self._reconcile(searcher)
                 self.searcher = searcher
@@ -169,7 +190,11 @@ class Runtime:
         t0 = time.perf_counter()
         with self._reload_lock:
             old = self.searcher
-            new = self.factory(self.settings) if old is None else old.with_index(store.load(self.settings.index_dir))
+            new = (
+                self.batched(self.factory(self.settings))
+                if old is None
+                else old.with_index(store.load(self.settings.index_dir))
+            )
             warm(new)
             self._reconcile(new)
             self.searcher = new

@@ -99,7 +99,7 @@ def test_waiting_queue_is_bounded(serve: ServeFn) -> None:
     live = serve(_blocking(holder), max_concurrent_searches=1, busy_timeout_seconds=20)
     searcher = holder[0]
     gate = live.app.state.runtime.gate
-    with live.client() as c, ThreadPoolExecutor(8) as pool:
+    with live.client() as c, ThreadPoolExecutor(gate.max_waiting + 2) as pool:
         futures = [pool.submit(c.post, "/api/v1/search", json={"query": "森林"})]
         _wait(lambda: searcher.entered == 1)
         futures += [pool.submit(c.post, "/api/v1/search", json={"query": "森林"}) for _ in range(gate.max_waiting)]

@@ -1,0 +1,81 @@
+"""Micro-batching of the query encoder (service/batching.py): concurrent questions share encoder calls and
+each gets its own vector; errors reach every caller of the batch."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from service.batching import BatchingEmbedder
+from tests.helpers import HashEmbedder
+
+
+class SlowHash(HashEmbedder):
+    """The hash embedder, taking 50 ms per call and recording the batch sizes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.fail = False
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.sizes.append(len(texts))
+        time.sleep(0.05)
+        if self.fail:
+            raise RuntimeError("encoder failed")
+        return super().embed_queries(texts)
+
+
+QUESTIONS = [f"问题{i}森林覆盖率" for i in range(12)]
+
+
+def test_concurrent_questions_share_calls_and_get_their_own_vectors() -> None:
+    inner = SlowHash()
+    batching = BatchingEmbedder(inner, max_batch=8, max_wait=0.005, in_flight=lambda: len(QUESTIONS))
+    with ThreadPoolExecutor(len(QUESTIONS)) as pool:
+        got = list(pool.map(lambda q: batching.embed_queries([q])[0], QUESTIONS))
+    want = HashEmbedder().embed_queries(QUESTIONS)
+    assert np.array_equal(np.stack(got), want)
+    assert sum(inner.sizes) == len(QUESTIONS) and max(inner.sizes) <= 8
+    assert len(inner.sizes) < len(QUESTIONS) / 2  # batched, not one call per question
+    assert batching.batched == len(QUESTIONS) and batching.batches == len(inner.sizes)
+
+
+def test_a_lone_question_does_not_wait_for_company() -> None:
+    inner = HashEmbedder()
+    batching = BatchingEmbedder(inner, max_batch=8, max_wait=0.5, in_flight=lambda: 1)
+    t0 = time.perf_counter()
+    batching.embed_queries(["森林"])
+    assert time.perf_counter() - t0 < 0.25
+    assert batching.model_id == inner.model_id and batching.dimension == inner.dimension
+
+
+def test_an_encoder_error_reaches_every_question_of_the_batch() -> None:
+    inner = SlowHash()
+    inner.fail = True
+    batching = BatchingEmbedder(inner, max_batch=8, max_wait=0.01, in_flight=lambda: 4)
+    errors: list[str] = []
+
+    def ask(q: str) -> None:
+        try:
+            batching.embed_queries([q])
+        except RuntimeError as e:
+            errors.append(str(e))
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in QUESTIONS[:4]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert errors == ["encoder failed"] * 4
+    inner.fail = False
+    assert batching.embed_queries(["森林"]).shape == (1, inner.dimension)  # the next batch runs
+
+
+def test_passages_pass_straight_through() -> None:
+    inner = HashEmbedder()
+    batching = BatchingEmbedder(inner)
+    assert np.array_equal(batching.embed_passages(["森林", "湿地"]), inner.embed_passages(["森林", "湿地"]))

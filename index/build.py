@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from index import presentation, store, structure
+from index import ann, presentation, store, structure
 from index.backends import backend_class
 from index.chunk import ChunkConfig
 from index.dictionary import EMPTY as EMPTY_DICTIONARY
@@ -92,7 +92,7 @@ def build_index(
     *,
     passage_prefix: str,
     query_prefix: str,
-    ann_kind: str = "flat",
+    ann_kind: str = "auto",
     backend: str = "embedded",
     chunking: ChunkConfig | None = None,
     normalizer: Normalizer | None = None,
@@ -122,7 +122,7 @@ def build_index(
             if (
                 live.corpus_fingerprint == fingerprint
                 and live.model == embedder.model_id
-                and live.ann == ann_kind
+                and live.ann == ann.resolve(ann_kind, live.passage_count)
                 and live.backend == backend
                 and live.tokenizer == getattr(tokenizer, "name", type(tokenizer).__name__) + BIGRAMS
                 and live.passage_prefix == passage_prefix
@@ -161,7 +161,8 @@ def build_index(
         vectors[todo] = embedder.embed_passages([passages[i].norm_text for i in todo], progress=progress)
 
     terms = [with_bigrams(p.norm_text, tokenizer(p.norm_text)) for p in passages]
-    search_backend = backend_class(backend).build(vectors, terms, ann=ann_kind)
+    built_kind = ann.resolve(ann_kind, len(passages))
+    search_backend = backend_class(backend).build(vectors, terms, ann=built_kind)
     per_doc: dict[str, int] = {}
     for p in passages:
         per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
@@ -178,7 +179,8 @@ def build_index(
         passage_prefix=passage_prefix,
         normalizer=normalizer.name,
         tokenizer=getattr(tokenizer, "name", type(tokenizer).__name__) + BIGRAMS,
-        ann=ann_kind,
+        ann=built_kind,
+        ann_params=search_backend.ann_params,
         corpus_fingerprint=fingerprint,
         document_count=len(documents),
         passage_count=len(passages),

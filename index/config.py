@@ -89,7 +89,12 @@ class Settings(BaseSettings):
     query_prefix: str | None = Field(None, description="Text put before queries (e5 default: 'query: ').")
     passage_prefix: str | None = Field(None, description="Text put before passages (e5 default: 'passage: ').")
     embed_batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
-    ann: Literal["flat", "hnsw"] = Field("flat", description="Dense index: exact `flat` or approximate `hnsw`.")
+    ann: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto",
+        description="Dense index: `auto` is exact `flat` below 100,000 passages and `ivf` (IVF-SQ8, approximate) "
+        "from there on; or force `flat`, `hnsw` or `ivf`. The kind built and its parameters are recorded in "
+        "the manifest (docs/performance-scale.md).",
+    )
     backend: Literal["embedded"] = Field(
         "embedded", description="Storage backend of the index: `embedded` (FAISS + bm25s files under index_dir)."
     )

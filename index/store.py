@@ -72,6 +72,9 @@ class Manifest:
     checksums: dict[str, str] = field(default_factory=dict)
     # The deployment's dictionary the build used (index/dictionary.py): version, words, synonym groups.
     dictionary: dict[str, Any] = field(default_factory=dict)
+    # The dense index's parameters (index/ann/: nlist and nprobe of ``ivf``, efSearch of ``hnsw``); ``ann``
+    # is the kind built, never ``auto``. The searcher loads the index with these.
+    ann_params: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -284,7 +287,7 @@ def load(root: Path) -> LoadedIndex:
         documents = {d["doc_id"]: Document.from_json(d) for d in _jsonl(build / "documents.jsonl")}
         passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
         vectors = np.load(build / "vectors.npy", allow_pickle=False)
-        backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann)
+        backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann, ann_params=manifest.ann_params)
         shown = presentation.read(build)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +25,13 @@ class DenseIndex(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, path: str) -> DenseIndex: ...
+    def load(cls, path: str, params: Mapping[str, Any] | None = None) -> DenseIndex:
+        """Read what ``save`` wrote; ``params`` (from the manifest) set the search parameters."""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The index's parameters, recorded in the manifest (``ann_params``)."""
+        return {}
 
     @property
     @abstractmethod

@@ -10,9 +10,10 @@ files in the build directory) is the default and, so far, the only one.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -46,8 +47,16 @@ class SearchBackend(ABC):
 
     @classmethod
     @abstractmethod
-    def open(cls, directory: Path, vectors: FloatArray, *, ann: str) -> SearchBackend:
-        """Open what ``save`` wrote into a build directory (``vectors`` are the build's vectors.npy)."""
+    def open(
+        cls, directory: Path, vectors: FloatArray, *, ann: str, ann_params: Mapping[str, Any] | None = None
+    ) -> SearchBackend:
+        """Open what ``save`` wrote into a build directory (``vectors`` are the build's vectors.npy;
+        ``ann_params`` the dense index's parameters recorded in the manifest)."""
+
+    @property
+    def ann_params(self) -> dict[str, Any]:
+        """The dense index's parameters, recorded in the manifest (``ann_params``)."""
+        return {}
 
     @abstractmethod
     def save(self, directory: Path) -> None: ...

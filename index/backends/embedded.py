@@ -1,4 +1,4 @@
-"""The embedded backend: FAISS (``flat`` exact or ``hnsw``, ``index/ann/``) over the vectors and BM25
+"""The embedded backend: FAISS (``flat`` exact, ``hnsw`` or ``ivf``, ``index/ann/``) over the vectors and BM25
 (bm25s, ``index/lexical.py``) over jieba tokens, saved as named files in the build directory::
 
     dense.faiss   FAISS's own binary format
@@ -9,8 +9,9 @@ Dense scores of candidates are exact cosines from ``vectors.npy`` whatever the A
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -38,9 +39,15 @@ class EmbeddedBackend(SearchBackend):
         return cls(vectors, dense, BM25Index.build(tokenized))
 
     @classmethod
-    def open(cls, directory: Path, vectors: FloatArray, *, ann: str) -> EmbeddedBackend:
-        dense = ann_backends.load(ann, str(directory / DENSE_FILE))
+    def open(
+        cls, directory: Path, vectors: FloatArray, *, ann: str, ann_params: Mapping[str, Any] | None = None
+    ) -> EmbeddedBackend:
+        dense = ann_backends.load(ann, str(directory / DENSE_FILE), ann_params)
         return cls(vectors, dense, BM25Index.load(directory / BM25_DIR, len(vectors)))
+
+    @property
+    def ann_params(self) -> dict[str, Any]:
+        return self.dense.params
 
     def save(self, directory: Path) -> None:
         self.dense.save(str(directory / DENSE_FILE))

@@ -65,6 +65,24 @@ def test_hnsw_is_selectable(report_corpus: Path, tmp_path: Path, hash_embedder: 
     assert Searcher(loaded, hash_embedder).search("森林覆盖率").results
 
 
+def test_ann_choice_and_parameters_are_recorded_and_used(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    from index.search import Searcher
+
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder)  # auto: a small corpus is searched exactly
+    manifest = store.load(root).manifest
+    assert manifest.ann == "flat" and manifest.ann_params == {}
+    assert build_hash_index(report_corpus, root, hash_embedder, ann_kind="auto").up_to_date
+    build_hash_index(report_corpus, root, hash_embedder, ann_kind="ivf")
+    loaded = store.load(root)
+    assert loaded.manifest.ann == "ivf"
+    assert loaded.manifest.ann_params == {"index": "IVF-SQ8", "nlist": 1, "nprobe": 1}
+    assert loaded.backend.ann_params == loaded.manifest.ann_params
+    assert Searcher(loaded, hash_embedder).search("森林覆盖率").results
+
+
 def test_unquoted_yaml_dates_in_front_matter_do_not_abort_the_build(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from index import ann, presentation, store, structure
+from index import ann, presentation, selfcheck, store, structure
 from index.backends import backend_class
 from index.chunk import ChunkConfig
 from index.dictionary import EMPTY as EMPTY_DICTIONARY
@@ -210,6 +211,13 @@ def build_index(
     final = store.write_build(
         index_root, manifest, documents, passages, vectors, search_backend, extra=write_presentation
     )
+    try:
+        # As it will be read: each sampled passage found by its own vector and terms, and its vector the
+        # model's vector of its text.
+        selfcheck.check(store.load(final), tokenizer, embed_passages=embedder.embed_passages)
+    except IndexCorruptError:
+        shutil.rmtree(final, ignore_errors=True)  # never goes live; the current build keeps serving
+        raise
     store.activate(index_root, final, keep=keep_builds)
     return BuildReport(
         final,

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from index import fusion, presentation
+from index import fusion, presentation, selfcheck
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
 from index.answertype import unit_missing
@@ -561,6 +561,11 @@ class Searcher:
             highlights=[Highlight(start=s, end=e) for s, e in spans],
             citation=self._citation(best, start, end),
         )
+
+    def self_check(self) -> None:
+        """Known passages find themselves by their own vector and terms (index/selfcheck.py); raises
+        IndexCorruptError. Run on every load and reload before the service switches to this searcher."""
+        selfcheck.check(self.index, self.tokenizer, bigrams=self._bigrams, embed_passages=self.embedder.embed_passages)
 
     # ---------------------------------------------------------------------------------- lookups
     def cite(self, passage_id: str, query: str, score: float = 1.0) -> Result:

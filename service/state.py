@@ -53,6 +53,9 @@ def default_searcher_factory(settings: Settings) -> Searcher:
 
 
 def warm(searcher: Searcher) -> None:
+    """Before a searcher serves: known passages must find themselves (raises IndexCorruptError, so a broken
+    index never goes live and /readyz stays 503, or the old one keeps serving), then first-use costs."""
+    searcher.self_check()
     searcher.search(WARMUP_QUERY, 1)
     to_traditional("怀柔区森林覆盖率")
     to_simplified("懷柔區森林覆蓋率")

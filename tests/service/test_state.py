@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import store
@@ -56,3 +58,25 @@ def test_reload_swaps_and_a_failed_reload_keeps_the_old_searcher(runtime: Runtim
     with pytest.raises(IndexCorruptError):
         runtime.reload()
     assert runtime.searcher is current
+
+
+def test_an_index_that_cannot_answer_never_serves(runtime: Runtime, tmp_path: Path) -> None:
+    """Checksums fine, structure fine, vectors in another order: the reload is refused (the old searcher
+    keeps serving) and a fresh start stays not ready (/readyz 503)."""
+    runtime.load()
+    old = runtime.searcher
+    assert old is not None
+    build = store.resolve(runtime.settings.index_dir)
+    shuffled = np.roll(np.load(build / "vectors.npy"), 3, axis=0)
+    np.save(build / "vectors.npy", shuffled, allow_pickle=False)
+    m = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    m["checksums"] = store.checksums(build)
+    (build / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="not the model's vector"):
+        runtime.reload()
+    assert runtime.searcher is old
+    fresh = Runtime(runtime.settings, hash_factory)
+    fresh.load()
+    assert fresh.searcher is None and fresh.error is not None
+    with pytest.raises(ApiError, match="index_corrupt"):
+        fresh.readiness()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index import store
+from index import selfcheck, store
 from index.backends.embedded import EmbeddedBackend
 from index.errors import CorpusError
 from tests.helpers import HashEmbedder, build_hash_index
@@ -18,14 +18,15 @@ def test_unchanged_corpus_is_not_rebuilt_and_changes_reuse_embeddings(
     root = tmp_path / "index"
     first = build_hash_index(report_corpus, root, hash_embedder)
     n = first.passages
-    assert hash_embedder.calls == n
+    check = len(selfcheck.sample_rows(n))  # each build's self-check embeds a few passages again
+    assert first.embedded == n and hash_embedder.calls == n + check
     again = build_hash_index(report_corpus, root, hash_embedder)
-    assert again.up_to_date and hash_embedder.calls == n
+    assert again.up_to_date and hash_embedder.calls == n + check  # nothing embedded, nothing checked
     (report_corpus / "extra.txt").write_text("一、新增\n新增的一段正文，讲述了另一件事情。\n", encoding="utf-8")
     third = build_hash_index(report_corpus, root, hash_embedder)
     assert not third.up_to_date
     assert third.embedded == 1 and third.reused == n
-    assert hash_embedder.calls == n + 1
+    assert hash_embedder.calls == n + check + 1 + len(selfcheck.sample_rows(n + 1))
     forced = build_hash_index(report_corpus, root, hash_embedder, force=True)
     assert forced.embedded == 0  # still served from the embedding cache
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from eval.datasets import EvalSet
-from index.embed.base import Embedder
+from index.embed.base import Embedder, vectors_key
 from index.passage import Document
 from index.structure import paragraphs
 
@@ -64,7 +64,7 @@ def langchain_e5_run(es: EvalSet, docs: list[Document], embedder: Embedder, cach
             s = int(c.metadata["start_index"])
             chunks.append(((d.doc_id, s, s + len(c.page_content)), c.page_content))
     texts = [t for _, t in chunks]
-    key = hashlib.sha256(("\x1e".join(texts) + embedder.model_id).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\x1e".join(texts) + vectors_key(embedder)).encode()).hexdigest()[:16]
     path = cache / f"langchain-{key}.npy"
     if path.exists():
         vecs: Any = np.load(path, allow_pickle=False)

@@ -15,7 +15,7 @@ from eval.datasets import EvalSet, Question
 from eval.metrics import mrr_at, ndcg_at, percentile, recall_at
 from index import fusion, store
 from index.config import Settings
-from index.embed.base import Embedder
+from index.embed.base import Embedder, vectors_key
 from index.pipeline import build_corpus, searcher_for
 from index.search import Searcher
 
@@ -54,7 +54,7 @@ def index_for(
 ) -> tuple[Path, float]:
     """Build (or reuse) the set's index under the cache directory; returns (root, build seconds)."""
     # Keyed by corpus and model, not by set name: DRCD with Traditional and with tw2sp questions share one.
-    tag = hashlib.sha256(f"{evalset.corpus_dir.resolve()}|{embedder.model_id}".encode()).hexdigest()[:10]
+    tag = hashlib.sha256(f"{evalset.corpus_dir.resolve()}|{vectors_key(embedder)}".encode()).hexdigest()[:10]
     root = settings.cache_dir / "eval-index" / f"{evalset.corpus_dir.name}-{tag}"
     report = build_corpus(settings, evalset.corpus_dir, root, embedder, progress=progress)
     seconds = report.seconds if not report.up_to_date else float(store.read_manifest(report.build_dir).build_seconds)
@@ -63,7 +63,7 @@ def index_for(
 
 def query_vectors(embedder: Embedder, searcher: Searcher, texts: list[str], cache: Path) -> np.ndarray[Any, Any]:
     normed = [searcher.normalizer(t) for t in texts]
-    key = hashlib.sha256(("\x1e".join(normed) + embedder.model_id).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\x1e".join(normed) + vectors_key(embedder)).encode()).hexdigest()[:16]
     path = cache / f"queries-{key}.npy"
     if path.exists():
         cached: np.ndarray[Any, Any] = np.load(path, allow_pickle=False)

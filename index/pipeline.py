@@ -11,6 +11,7 @@ from index.build import BuildReport, build_index
 from index.chunk import ChunkConfig
 from index.config import Settings
 from index.embed.base import Embedder
+from index.embed.threads import apply_torch_threads
 from index.search import Searcher
 
 # The two paths through the core, stage by stage, as (stage, the code that does it). docs/architecture.md
@@ -39,12 +40,14 @@ QUESTION_FLOW: tuple[tuple[str, str], ...] = (
 
 
 def set_threads(threads: int) -> None:
-    """CPU threads for torch and FAISS (0 = number of cores)."""
+    """CPU threads for the encoder (torch or onnxruntime) and FAISS (0 = number of cores). Imports no torch:
+    a torch model loaded later gets the same count (``index.embed.threads``)."""
     n = threads or (os.cpu_count() or 1)
     import faiss
-    import torch
 
-    torch.set_num_threads(n)
+    from index.embed.threads import set_threads as set_encoder_threads
+
+    set_encoder_threads(n)
     faiss.omp_set_num_threads(n)
 
 
@@ -55,7 +58,9 @@ def _reranker(name: str, cache_dir: Path) -> rerank.Reranker | None:
 
         return Path(resolve_model_path(DEFAULT_MODEL_ID, cache_dir))
 
-    return rerank.create(name, e5_dir)
+    reranker = rerank.create(name, e5_dir)
+    apply_torch_threads()  # a torch reranker may be the first torch model of the process
+    return reranker
 
 
 def make_reranker(settings: Settings) -> rerank.Reranker | None:
@@ -64,9 +69,14 @@ def make_reranker(settings: Settings) -> rerank.Reranker | None:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """One embedder per (model, prefixes) per process: the model is loaded once."""
+    """One embedder per (model, encoder, prefixes) per process: the model is loaded once."""
     return embed.create(
-        settings.model, settings.cache_dir, settings.query_prefix, settings.passage_prefix, settings.embed_batch_size
+        settings.model,
+        settings.cache_dir,
+        settings.query_prefix,
+        settings.passage_prefix,
+        settings.embed_batch_size,
+        settings.encoder,
     )
 
 

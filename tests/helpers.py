@@ -36,6 +36,7 @@ class HashEmbedder:
 
     def __init__(self, dimension: int = 64, model_id: str = "test/hash-bigrams") -> None:
         self.model_id = model_id
+        self.encoder = "hash"
         self.dimension = dimension
         self.query_prefix = ""
         self.passage_prefix = ""

@@ -14,6 +14,9 @@ class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors. Queries and passages may be prefixed differently."""
 
     model_id: str
+    #: How the vectors are computed: ``torch``, ``onnx`` or ``onnx-int8`` (``YOUJU_ENCODER``). One model's
+    #: encoders give compatible vectors (cosine >= 0.99), not identical ones: caches of vectors key on it.
+    encoder: str
     dimension: int
     query_prefix: str
     passage_prefix: str
@@ -21,3 +24,9 @@ class Embedder(Protocol):
     def embed_queries(self, texts: list[str]) -> Vectors: ...
 
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> Vectors: ...
+
+
+def vectors_key(embedder: Embedder) -> str:
+    """What cached vectors depend on: the model, and the encoder unless torch (so keys made before there
+    were encoders stay valid)."""
+    return embedder.model_id + ("" if embedder.encoder == "torch" else f"|{embedder.encoder}")

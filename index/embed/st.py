@@ -10,6 +10,7 @@ import numpy as np
 
 from index.embed.base import Vectors
 from index.embed.models import DEFAULT_MODEL_ID, default_prefixes, resolve_model_path
+from index.embed.threads import apply_torch_threads
 from index.errors import ModelUnavailableError
 
 
@@ -30,6 +31,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self.model_id = model_id
+        self.encoder = "torch"
         qp, pp = default_prefixes(model_id)
         self.query_prefix = qp if query_prefix is None else query_prefix
         self.passage_prefix = pp if passage_prefix is None else passage_prefix
@@ -44,6 +46,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {model_id!r} offline ({type(e).__name__}: {e}). "
                 "Use a local directory, a model already in the Hugging Face cache, or the default."
             ) from e
+        apply_torch_threads()
         dim = self._model.get_embedding_dimension()
         if not dim:
             raise ModelUnavailableError(f"model {model_id!r} does not report an embedding dimension")

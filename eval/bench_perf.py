@@ -451,6 +451,11 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         "",
     ]
     lines += [
+        "## Encoders",
+        "",
+        "torch fp32 (the default), ONNX fp32 and ONNX int8 compared (latency, throughput, parity, retrieval "
+        "figures): [performance-encoder.md](performance-encoder.md), measured with `python -m eval.bench_encoder`.",
+        "",
         "## Scale",
         "",
         "One million passages on one machine (synthetic corpora built from real passages and vectors; dense "

@@ -46,6 +46,7 @@ class BatchingEmbedder:
         self.inner = inner
         self.model_id = inner.model_id
         self.dimension = inner.dimension
+        self.encoder = inner.encoder
         self.query_prefix = inner.query_prefix
         self.passage_prefix = inner.passage_prefix
         self.max_batch = max(1, max_batch)

@@ -94,7 +94,7 @@ def analytics(page: Any, base: str, ask: Sequence[str]) -> None:
         )
     page.locator("#stats-btn").click()
     page.locator("#t-top tbody tr td").first.wait_for()
-    page.wait_for_function("document.querySelector('#st-sum').textContent.includes('次提问')", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('#st-sum').textContent.includes('次提问')", timeout=TIMEOUT_MS)
     page.mouse.move(0, 0)
 
 
@@ -157,7 +157,11 @@ def take(
     written: list[Path] = []
     for name, width, height, setup, options in shots:
         ctx = browser.new_context(
-            viewport={"width": width, "height": height}, locale="zh-CN", reduced_motion="reduce", **options
+            viewport={"width": width, "height": height},
+            locale="zh-CN",
+            reduced_motion="reduce",
+            bypass_csp=True,  # Playwright's waits evaluate strings; the pages themselves need no eval
+            **options,
         )
         ctx.set_default_timeout(TIMEOUT_MS)
         try:

@@ -72,6 +72,9 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
 
     def make(width: int = 1280, height: int = 800, **options: Any) -> WatchedPage:
         options.setdefault("locale", "zh-CN")
+        # Playwright's polling helpers (wait_for_function) evaluate strings in the page, which the service's
+        # CSP (no eval) forbids; test_browser_csp.py drives the pages with the CSP enforced.
+        options.setdefault("bypass_csp", True)
         ctx = browser.new_context(viewport={"width": width, "height": height}, **options)
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)

@@ -58,7 +58,7 @@ def test_console_loads_common_js_as_its_one_global(fast_server: LiveServer, new_
     page = new_page()
     record_globals(page)
     page.goto(fast_server.url + "/console")
-    page.wait_for_function("document.querySelector('#doc').options.length > 1")
+    page.wait_for_function("() => document.querySelector('#doc').options.length > 1")
     assert page.evaluate(NEW_GLOBALS) == ["youjuCommon"]
     helpers = page.evaluate("Object.keys(youjuCommon).sort()")
     assert helpers == [
@@ -158,7 +158,7 @@ def test_api_errors_read_the_same_way_in_both(fast_server: LiveServer, new_page:
     console.route("**/api/v1/search", lambda route: route.fulfill(status=413, json=body))
     console.goto(fast_server.url + "/console")
     console.locator("#q").fill("太长的问题")
-    console.wait_for_function("document.querySelector('#status').classList.contains('err')")
+    console.wait_for_function("() => document.querySelector('#status').classList.contains('err')")
     assert console.locator("#status").inner_text() == "问题太长，请精简后再试。"
     assert widget(page).locator(".e").count() == 1 and page.js_errors == [] and console.js_errors == []
 
@@ -177,7 +177,7 @@ def test_request_sends_files_raw_and_other_verbs(fast_server: LiveServer, new_pa
 
     page.route("**/api/v1/staff/documents/*", answer)
     page.goto(fast_server.url + "/console")
-    page.wait_for_function("window.youjuCommon !== undefined")
+    page.wait_for_function("() => window.youjuCommon !== undefined")
     got = page.evaluate(
         """async () => {
           const C = youjuCommon, blob = new Blob(['一、标题\\n正文'], {type: 'text/plain'});

@@ -21,7 +21,7 @@ CLIPBOARD = ["clipboard-read", "clipboard-write"]
 def open_console(page: Page, server: LiveServer) -> None:
     page.goto(server.url + "/console")
     page.locator("#q").wait_for()
-    page.wait_for_function("document.querySelector('#doc').options.length > 1")  # documents loaded
+    page.wait_for_function("() => document.querySelector('#doc').options.length > 1")  # documents loaded
 
 
 def search(page: Page, query: str) -> Locator:
@@ -119,7 +119,7 @@ def test_copy_falls_back_to_a_textarea_without_the_clipboard_api(fast_server: Li
     search(page, "法律援助")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("c")
-    page.wait_for_function("window.__copied !== undefined")
+    page.wait_for_function("() => window.__copied !== undefined")
     r = api_search(page, {"query": "法律援助", "top_k": 10})["results"][0]
     assert page.evaluate("window.__copied") == expected_copy(r)
     assert page.evaluate("document.activeElement.id") == "list"  # focus restored after the textarea
@@ -170,7 +170,7 @@ def test_filters_narrow_results(fast_server: LiveServer, new_page: NewPage) -> N
     titles = {citation_title(rows.nth(i)).split("》")[0] for i in range(rows.count())}
     assert len(titles) == 2  # both documents answer
     page.locator("#doc").select_option(label="怀柔区2025年政务公开工作要点（测试文件）")
-    page.wait_for_function("[...document.querySelectorAll('#list .ci')].every(e => e.title.includes('测试文件'))")
+    page.wait_for_function("() => [...document.querySelectorAll('#list .ci')].every(e => e.title.includes('测试文件'))")
     narrowed = page.locator("#list > li").count()
     assert 0 < narrowed < rows.count() or narrowed < 10
     page.locator("#doc").select_option(value="")
@@ -237,7 +237,7 @@ def test_errors_are_plain_messages(fast_server: LiveServer, new_page: NewPage) -
         ),
     )
     page.keyboard.type("森林")
-    page.wait_for_function("document.querySelector('#status').classList.contains('err')")
+    page.wait_for_function("() => document.querySelector('#status').classList.contains('err')")
     assert "12 秒后再试" in page.locator("#status").inner_text()
     assert "{" not in page.locator("body").inner_text()
 
@@ -275,7 +275,7 @@ def test_script_switch_shows_and_copies_simplified_characters_never_other_words(
     page.keyboard.press("Enter")
     page.locator("#detail .pp.cur").wait_for()
     page.keyboard.press("s")  # 原文 -> 简体
-    page.wait_for_function("document.querySelector('#script').textContent.includes('简体')")
+    page.wait_for_function("() => document.querySelector('#script').textContent.includes('简体')")
     page.wait_for_function(
         "t => document.querySelector('#list .tx').innerText === t", arg=to_simplified(original), timeout=5000
     )
@@ -288,7 +288,7 @@ def test_script_switch_shows_and_copies_simplified_characters_never_other_words(
     page.locator("#toast.on").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == expected_copy(r, convert=to_simplified)
     page.keyboard.press("s")  # -> 繁體
-    page.wait_for_function("document.querySelector('#script').textContent.includes('繁體')")
+    page.wait_for_function("() => document.querySelector('#script').textContent.includes('繁體')")
     page.wait_for_function(
         "t => document.querySelector('#list .tx').innerText === t", arg=to_traditional(original), timeout=5000
     )
@@ -299,7 +299,7 @@ def test_script_switch_shows_and_copies_simplified_characters_never_other_words(
     page.keyboard.press("Escape")
     page.locator("#detail").click()
     page.keyboard.press("s")  # -> 原文
-    page.wait_for_function("document.querySelector('#script').textContent.includes('原文')")
+    page.wait_for_function("() => document.querySelector('#script').textContent.includes('原文')")
     assert page.js_errors == []
 
 

@@ -8,7 +8,7 @@ from tests.service.browser.test_browser_console import open_console, search
 
 
 def test_pages_work_under_the_csp_without_a_single_violation(fast_server: LiveServer, new_page: NewPage) -> None:
-    page = new_page()
+    page = new_page(bypass_csp=False)  # the policy as browsers apply it
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     outside: list[str] = []

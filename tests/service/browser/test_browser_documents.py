@@ -205,7 +205,7 @@ def test_widget_pages_and_notes_in_both_languages_and_scripts(docs_server: LiveS
 def open_staff_console(page: Page, server: LiveServer) -> None:
     page.goto(server.url + "/console")
     page.locator("#q").wait_for()
-    page.wait_for_function("document.querySelector('#year').options.length > 1")  # documents loaded
+    page.wait_for_function("() => document.querySelector('#year').options.length > 1")  # documents loaded
 
 
 def press_d(page: Page) -> None:
@@ -235,7 +235,7 @@ def test_console_filters_by_type_and_year(docs_server: LiveServer, new_page: New
     search(page, "预算总额")
     assert len({r["title"] for r in listed(page)}) >= 3
     page.locator("#type").select_option("预算")
-    page.wait_for_function("[...document.querySelectorAll('#list .ci')].every(e => /[预預]算/.test(e.title))")
+    page.wait_for_function("() => [...document.querySelectorAll('#list .ci')].every(e => /[预預]算/.test(e.title))")
     assert sent[-1] == {"query": "预算总额", "top_k": 10, "doc_type": "预算"}
     assert {r["title"] for r in listed(page)} == {BUDGET_2023_TITLE, BUDGET_2024_TITLE}
     # Keyboard: the year select is reached with Tab and changed with the arrow keys.
@@ -246,7 +246,7 @@ def test_console_filters_by_type_and_year(docs_server: LiveServer, new_page: New
     assert page.locator("#year").input_value() == "2024"
     page.keyboard.press("ArrowDown")
     assert page.locator("#year").input_value() == "2023"
-    page.wait_for_function("[...document.querySelectorAll('#list .ci')].every(e => e.title.includes('2023'))")
+    page.wait_for_function("() => [...document.querySelectorAll('#list .ci')].every(e => e.title.includes('2023'))")
     assert sent[-1] == {"query": "预算总额", "top_k": 10, "doc_type": "预算", "year": 2023}
     assert {r["title"] for r in listed(page)} == {BUDGET_2023_TITLE}
     # Back to every type: the year still holds.
@@ -420,9 +420,9 @@ def test_upload_goes_live_then_removal_with_a_confirm_step(upload_server: LiveSe
     assert new_row.get_by_role("button", name="确认删除").count() == 0 and not puts[1:]
     new_row.get_by_role("button", name="删除").click()
     new_row.get_by_role("button", name="确认删除").click()
-    page.wait_for_function("document.querySelector('#up-out').textContent.includes('已删除')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#up-out').textContent.includes('已删除')", timeout=60_000)
     assert puts[1].method == "DELETE" and puts[1].url.endswith("/api/v1/staff/documents/" + quote("星空 观测站.txt"))
-    page.wait_for_function("document.querySelectorAll('#doc-table tbody tr').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('#doc-table tbody tr').length === 4")
     assert upload_server.get("/readyz")["index"]["documents"] == 4
     assert page.js_errors == []
 
@@ -450,7 +450,7 @@ def test_refused_uploads_show_why(docs_server: LiveServer, new_page: NewPage) ->
     program: list[FilePayload] = [{"name": "setup.exe", "mimeType": "", "buffer": b"MZ"}]
     page.locator("#file").set_input_files(files=program)
     page.get_by_role("button", name="上传并收录").click()
-    page.wait_for_function("document.querySelector('#up-out').textContent.includes('setup.exe 未能上传')")
+    page.wait_for_function("() => document.querySelector('#up-out').textContent.includes('setup.exe 未能上传')")
     assert "不支持这种文件格式" in out.inner_text()
     assert contrast_failures(page) == []
     assert page.js_errors == []

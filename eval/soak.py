@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"soak: {args.clients} clients, {args.minutes:g} min, reload every {args.reload_every:g} s, pid {pid}")
     for line in result.lines():
         print("  " + line)
+    if result.rss_mb:
+        print("  memory samples MB: " + " ".join(f"{x:.0f}" for x in result.rss_mb))
     broken = result.bad_count or result.reload_failures or result.growth_mb > args.max_growth_mb
     print("verdict: " + ("FAILED" if broken else "passed"))
     return 1 if broken else 0

@@ -11,9 +11,10 @@ one question.
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,10 @@ CREATE TABLE IF NOT EXISTS queries (
 CREATE INDEX IF NOT EXISTS queries_created ON queries (created_at);
 CREATE INDEX IF NOT EXISTS queries_grouping ON queries (grouping);
 """
+
+# Rows waiting to be written at most (a few MB); rows written per transaction at most.
+MAX_BACKLOG = 10_000
+BATCH = 500
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -77,8 +82,12 @@ class QueryLog(SqliteStore):
         super().__init__(path)
         self.retention_days = retention_days
         self._writes = 0
-        # Rows are written by one background thread, in order: a search does not wait for the disk.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="youju-querylog")
+        self.dropped = 0  # rows given up because the backlog was full (the disk far slower than searches)
+        # Rows are queued with their time and written by one background thread, many per transaction: a
+        # search never waits for the disk, and a burst never builds an unbounded backlog in memory.
+        self._queue: queue.Queue[tuple[str, LoggedQuery]] = queue.Queue(maxsize=MAX_BACKLOG)
+        self._thread = threading.Thread(target=self._drain, name="youju-querylog", daemon=True)
+        self._thread.start()
 
     @classmethod
     def open(cls, path: Path, *, retention_days: int = 0) -> QueryLog:
@@ -94,31 +103,40 @@ class QueryLog(SqliteStore):
         return int(conn.execute("DELETE FROM queries WHERE created_at < ?", (days_ago(self.retention_days),)).rowcount)
 
     def add(self, q: LoggedQuery) -> None:
-        """Record one search (the question redacted here, whoever calls)."""
-        query = redact(q.query)[0]
-        grouping = redact(q.grouping)[0]
+        """Record one search now (the question redacted here, whoever calls)."""
+        self.add_many([(utc_now(), q)])
+
+    def add_many(self, items: list[tuple[str, LoggedQuery]]) -> None:
+        """Record searches (time, search) in one transaction, redacted."""
+        rows = [
+            (
+                when,
+                q.channel,
+                redact(q.query)[0],
+                redact(q.grouping)[0],
+                int(q.answered),
+                q.reason,
+                float(q.confidence),
+                q.top_passage,
+                int(q.pinned),
+                int(q.results),
+                float(q.ms),
+                q.index_build,
+            )
+            for when, q in items
+        ]
         with self._lock, self._db() as conn:
-            self._writes += 1
-            if self._writes % 1000 == 1:  # now and then, not on every search
+            before = self._writes
+            self._writes += len(rows)
+            if before // 1000 != self._writes // 1000 or before == 0:  # now and then, not on every search
                 self._purge(conn)
-            conn.execute(
+            conn.execute("BEGIN")
+            conn.executemany(
                 "INSERT INTO queries (created_at, channel, query, grouping, answered, reason, confidence, "
                 "top_passage, pinned, results, ms, index_build) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    utc_now(),
-                    q.channel,
-                    query,
-                    grouping,
-                    int(q.answered),
-                    q.reason,
-                    float(q.confidence),
-                    q.top_passage,
-                    int(q.pinned),
-                    int(q.results),
-                    float(q.ms),
-                    q.index_build,
-                ),
+                rows,
             )
+            conn.execute("COMMIT")
 
     def add_quietly(self, q: LoggedQuery) -> None:
         """``add``, logging instead of raising: a search is never failed by its log."""
@@ -128,12 +146,35 @@ class QueryLog(SqliteStore):
             log.error("query not logged: %s", e.message)
 
     def record(self, q: LoggedQuery) -> None:
-        """Queue ``q`` for writing (never raises, never waits)."""
-        self._writer.submit(self.add_quietly, q)
+        """Queue ``q`` for writing (never raises, never waits; dropped and counted when the backlog is full)."""
+        try:
+            self._queue.put_nowait((utc_now(), q))
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                log.error("query log backlog full (%d rows waiting): %d searches not logged", MAX_BACKLOG, self.dropped)
+
+    def _drain(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.add_many(batch)
+            except YoujuError as e:
+                log.error("%d queries not logged: %s", len(batch), e.message)
+            except Exception:  # noqa: BLE001 - the writer thread must outlive any one batch
+                log.exception("%d queries not logged", len(batch))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
 
     def flush(self) -> None:
         """Wait until every queued row is written (before reading, and in tests)."""
-        self._writer.submit(lambda: None).result()
+        self._queue.join()
 
     def rows(self, since: str) -> list[sqlite3.Row]:
         self.flush()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from service import analytics
 from tests.service.helpers import ServeFn, assert_error
@@ -144,3 +148,22 @@ def test_report_trends_and_low_confidence() -> None:
     days = {d.date: (d.total, d.answered, d.refused) for d in rep.daily}
     assert days["2026-11-27"] == (2, 2, 0) and days["2026-11-28"] == (2, 1, 1) and len(days) == 14
     assert analytics.report(rows, [], days=1, now=now).top[0].previous == 2  # 27 Nov is now the period before
+
+
+def test_the_query_log_backlog_is_bounded_and_written_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import querylog
+
+    monkeypatch.setattr(querylog, "MAX_BACKLOG", 5)
+    store = querylog.QueryLog.open(tmp_path / "q.sqlite3")
+    q = querylog.LoggedQuery(
+        "api", "森林覆盖率多少", "森林覆盖率多少", True, "answered", 0.9, None, False, 1, 3.0, None
+    )
+    with store._lock:  # the disk is stuck: the writer waits, searches go on
+        for _ in range(20):
+            store.record(q)  # never blocks
+        time.sleep(0.2)
+    store.flush()
+    kept = len(store.rows("2000-01-01"))
+    assert store.dropped > 0 and kept + store.dropped == 20 and kept <= 5 + querylog.BATCH

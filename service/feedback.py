@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from service.errors import FeedbackUnavailableError
 from service.privacy import redact
 from service.schemas import FeedbackItem, FeedbackPage, FeedbackSummary
-from service.sqlite import SqliteStore, days_ago, utc_now
+from service.sqlite import SqliteStore, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -64,12 +64,12 @@ def load_or_create_secret(db: Path, configured: SecretStr | None) -> bytes:
 class FeedbackStore(SqliteStore):
     SCHEMA = SCHEMA
     WHAT = "feedback store"
+    TABLE = "feedback"
     unavailable = FeedbackUnavailableError
 
     def __init__(self, path: Path, secret: bytes, retention_days: int = 0) -> None:
-        super().__init__(path)
+        super().__init__(path, retention_days)
         self._secret = secret
-        self.retention_days = retention_days
 
     @classmethod
     def open(cls, path: Path, configured_secret: SecretStr | None, *, retention_days: int = 0) -> FeedbackStore:
@@ -79,12 +79,6 @@ class FeedbackStore(SqliteStore):
         with store._db() as conn:
             store._purge(conn)
         return store
-
-    def _purge(self, conn: sqlite3.Connection) -> int:
-        """Delete feedback older than the retention period; the number deleted."""
-        if not self.retention_days:
-            return 0
-        return int(conn.execute("DELETE FROM feedback WHERE created_at < ?", (days_ago(self.retention_days),)).rowcount)
 
     def client_key(self, ip: str) -> str:
         return hmac.new(self._secret, ip.encode("utf-8"), hashlib.sha256).hexdigest()

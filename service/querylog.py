@@ -21,7 +21,7 @@ from pathlib import Path
 from index.errors import YoujuError
 from service.errors import QueryLogUnavailableError
 from service.privacy import redact
-from service.sqlite import SqliteStore, days_ago, utc_now
+from service.sqlite import SqliteStore, utc_now
 
 log = logging.getLogger("youju.querylog")
 
@@ -76,11 +76,11 @@ class LoggedQuery:
 class QueryLog(SqliteStore):
     SCHEMA = SCHEMA
     WHAT = "query log"
+    TABLE = "queries"
     unavailable = QueryLogUnavailableError
 
     def __init__(self, path: Path, retention_days: int = 0) -> None:
-        super().__init__(path)
-        self.retention_days = retention_days
+        super().__init__(path, retention_days)
         self._writes = 0
         self.dropped = 0  # rows given up because the backlog was full (the disk far slower than searches)
         # Rows are queued with their time and written by one background thread, many per transaction: a
@@ -96,11 +96,6 @@ class QueryLog(SqliteStore):
         with store._db() as conn:
             store._purge(conn)
         return store
-
-    def _purge(self, conn: sqlite3.Connection) -> int:
-        if not self.retention_days:
-            return 0
-        return int(conn.execute("DELETE FROM queries WHERE created_at < ?", (days_ago(self.retention_days),)).rowcount)
 
     def add(self, q: LoggedQuery) -> None:
         """Record one search now (the question redacted here, whoever calls)."""

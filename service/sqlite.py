@@ -34,11 +34,22 @@ def days_ago(days: float) -> str:
 class SqliteStore:
     SCHEMA: ClassVar[str] = ""
     WHAT: ClassVar[str] = "store"
+    # The table whose rows expire after ``retention_days`` (by their ``created_at``); "" for none.
+    TABLE: ClassVar[str] = ""
     unavailable: ClassVar[type[YoujuError]] = YoujuError
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, retention_days: int = 0) -> None:
         self.path = path
+        self.retention_days = retention_days
         self._lock = threading.Lock()  # one writer at a time inside the process
+
+    def _purge(self, conn: sqlite3.Connection) -> int:
+        """Delete the rows older than the retention period; the number deleted."""
+        if not self.retention_days or not self.TABLE:
+            return 0
+        return int(
+            conn.execute(f"DELETE FROM {self.TABLE} WHERE created_at < ?", (days_ago(self.retention_days),)).rowcount
+        )
 
     def _create(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,10 +26,9 @@ from pathlib import Path
 
 import httpx
 
+from eval.bench_perf import serve
 from eval.datasets import load_gold
 from eval.metrics import percentile
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -57,12 +54,6 @@ class Level:
             f"{percentile(lat, 0.95):.0f} | {max(lat):.0f} | {codes} | {self.busy_without_retry_after} | "
             f"{self.other_5xx} |"
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_level(base: str, questions: list[str], clients: int, requests: int) -> Level:
@@ -111,37 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     questions = [q.text for q in load_gold().questions]
     requests = max(args.requests, len(questions) * args.rounds)
-    port = _free_port()
     work = Path(tempfile.mkdtemp(prefix="youju-bench-"))
-    env = {
-        **os.environ,
-        "YOUJU_RATE_LIMIT_PER_MINUTE": "0",
-        "YOUJU_INDEX_DIR": os.environ.get("YOUJU_INDEX_DIR", str(work / "index")),
-        "YOUJU_FEEDBACK_DB": str(work / "feedback.sqlite3"),
-        "YOUJU_STATE_DB": str(work / "state.sqlite3"),
-        **dict(e.split("=", 1) for e in args.env),
-    }
+    extra = dict(e.split("=", 1) for e in args.env)
+    if "YOUJU_INDEX_DIR" in os.environ:  # a prebuilt index
+        extra.setdefault("YOUJU_INDEX_DIR", os.environ["YOUJU_INDEX_DIR"])
     t_start = time.monotonic()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "index.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                print("server did not become ready", file=sys.stderr)
-                return 1
-            time.sleep(0.2)
+        server, base = serve(work, extra)
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
+        return 1
+    try:
         print(f"ready in {time.monotonic() - t_start:.1f} s; {requests} questions per level")
         print("| clients | requests | requests/s | p50 ms | p95 ms | max ms | statuses | 503 no Retry-After | 5xx |")
         print("|---:|---:|---:|---:|---:|---:|---|---:|---:|")

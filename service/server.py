@@ -17,6 +17,7 @@ from index.errors import IndexNotFoundError
 from service.app import configure_threads, create_app
 from service.checks import check_settings
 from service.logs import configure_logging
+from service.memory import tune as tune_memory
 from service.state import Runtime
 
 log = logging.getLogger("youju.service")
@@ -51,6 +52,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     check_settings(settings)  # refuse to start on unsafe keys before any slow work
     configure_logging(settings.log_format, settings.log_level)
     configure_threads(settings)
+    tune_memory()
     try:
         store.resolve(settings.index_dir)
     except IndexNotFoundError:

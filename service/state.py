@@ -19,6 +19,7 @@ from index.errors import YoujuError
 from index.normalize import to_simplified, to_traditional
 from index.records import DocumentInfo, FileReport
 from index.search import Searcher
+from service import memory
 from service.batching import BatchingEmbedder
 from service.errors import ApiError
 from service.feedback import FeedbackStore
@@ -203,6 +204,9 @@ class Runtime:
             self.searcher = new
             self.error = None
         self._went_live(new)
+        # The old index is freed once the searches in flight on it end; what the allocator holds free is
+        # given back now (service/memory.py), so memory stays flat over many reloads.
+        memory.trim()
         m = new.index.manifest
         log.info("reloaded index %s (%d passages)", m.build_id, len(new.index.passages))
         return ReloadResponse(

@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (see README.md):
 #   make run    install into .venv, build the index of docs/corpus, serve on http://127.0.0.1:8000
-#   make test   install with test tools (and Debian's chromium for browser tests), run every test
+#   make test   install with test tools (and Debian's chromium and postgresql for their tests), run every test
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -26,6 +26,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	      || echo "warning: could not install chromium/fonts-noto-cjk; browser tests may be skipped"; \
 	  else echo "warning: chromium or a CJK font missing and not root: browser tests may be skipped"; fi; \
+	fi
+	@# PostgreSQL's server: the shared-database tests start a throwaway cluster (tests/postgres.py); required under CI.
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian postgresql for the database tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	      || echo "warning: could not install postgresql; the PostgreSQL tests will be skipped (failed under CI)"; \
+	  else echo "warning: PostgreSQL missing and not root: the PostgreSQL tests will be skipped (failed under CI)"; fi; \
 	fi
 	touch $@
 

@@ -243,7 +243,15 @@ class Settings(BaseSettings):
     )
     state_db: Path = Field(
         default=Path("var/youju.sqlite3"),
-        description="SQLite file of the query log and the pinned answers (service/querylog.py, service/pins.py).",
+        description="SQLite file of the query log, the pinned answers and the build history (service/querylog.py, "
+        "service/pins.py, service/registry.py).",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="A shared database for all the service's state (feedback, query log, pins, build history and "
+        "document registry) instead of the SQLite files feedback_db and state_db, for replicas behind a load "
+        "balancer: an SQLAlchemy URL, e.g. `postgresql+psycopg://youju:PASSWORD@db.internal/youju`. Migrated on "
+        "start-up; the password is never logged or shown (docs/database.md). Unset: the SQLite files.",
     )
     query_log: bool = Field(
         default=True,
@@ -270,7 +278,8 @@ class Settings(BaseSettings):
     client_hash_secret: SecretStr | None = Field(
         default=None,
         description="Key of the HMAC that turns client IPs into anonymous feedback keys; unset: generated "
-        "once and kept beside feedback_db (<feedback_db>.secret).",
+        "once and kept beside feedback_db (<feedback_db>.secret), or, with database_url, in that database "
+        "(shared by every replica).",
     )
 
     metrics_key: SecretStr | None = Field(

@@ -268,6 +268,7 @@ async def staff_status(runtime: RuntimeDep) -> StaffStatus:
         feedback_error: str | None = str(e)
     else:
         feedback_error = None
+    database = await anyio.to_thread.run_sync(runtime.database_status)
     s = runtime.settings
     return StaffStatus(
         ready=searcher is not None,
@@ -283,6 +284,7 @@ async def staff_status(runtime: RuntimeDep) -> StaffStatus:
             "max_query_chars": s.max_query_chars,
             "max_top_k": s.max_top_k,
         },
+        database=database,
     )
 
 

@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import Response
 
@@ -88,6 +89,7 @@ def create_app(
         mcp_running: AbstractAsyncContextManager[None] = mcp.running() if mcp is not None else nullcontext()
         async with mcp_running:
             yield
+        await anyio.to_thread.run_sync(runtime.close)
 
     app = FastAPI(
         title="有据 youju API",
@@ -126,8 +128,9 @@ def create_app(
         responses={503: {"model": ErrorResponse, "description": "Not ready"}},
     )
     async def readyz(request: Request) -> ReadinessResponse:
-        """200 once the index is loaded and the model warm; 503 (not_ready) before."""
-        return get_runtime(request).readiness()
+        """200 once the index is loaded and the model warm; 503 (not_ready) before. `database` reports the
+        service's database without making the service unready (searches never need it)."""
+        return await anyio.to_thread.run_sync(get_runtime(request).readiness)
 
     app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
     app.add_api_route("/readyz", readyz, methods=["HEAD"], include_in_schema=False)

@@ -61,6 +61,12 @@ def check_settings(settings: Settings) -> None:
     _check_secret("client_hash_secret", settings.client_hash_secret)
     _check_secret("metrics_key", settings.metrics_key)
     _check_dify(settings)
+    if settings.database_url is not None:
+        from service.db.engine import url_problem
+
+        problem = url_problem(settings.database_url.get_secret_value())
+        if problem:
+            raise ConfigError(f"YOUJU_DATABASE_URL {problem}")
     for variable, origins in (
         ("YOUJU_CORS_ORIGINS", settings.cors_origins),
         ("YOUJU_STAFF_ORIGINS", settings.staff_origins),

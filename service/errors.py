@@ -41,6 +41,12 @@ class PinsUnavailableError(core.YoujuError):
     code = "pins_unavailable"
 
 
+class RegistryUnavailableError(core.YoujuError):
+    """The build registry's database cannot be used: the build history is unavailable, searches go on."""
+
+    code = "registry_unavailable"
+
+
 class PinError(core.YoujuError):
     """A pin or a pin import that cannot be made as asked (an unreadable file, missing columns)."""
 
@@ -63,6 +69,7 @@ STATUS: dict[type[core.YoujuError], int] = {
     FeedbackUnavailableError: 503,
     QueryLogUnavailableError: 503,
     PinsUnavailableError: 503,
+    RegistryUnavailableError: 503,
     PinError: 400,
 }
 

@@ -25,42 +25,34 @@ import csv
 import io
 import json
 import logging
-import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import numpy as np
+import sqlalchemy as sa
 
-from index.errors import PassageNotFoundError
+from index.errors import PassageNotFoundError, YoujuError
 from index.records import Answer, Result
 from index.search import Searcher
+from service.db import schema
+from service.db.engine import Database
+from service.db.store import Store, utc_now
 from service.errors import PinError, PinsUnavailableError
 from service.querylog import grouping_key
 from service.schemas import Pin, PinImportError, PinImportReport, PinList, PinnedPassage
-from service.sqlite import SqliteStore, utc_now
 
 log = logging.getLogger("youju.pins")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS pins (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  TEXT    NOT NULL,
-    updated_at  TEXT    NOT NULL,
-    question    TEXT    NOT NULL,
-    grouping    TEXT    NOT NULL,
-    passages    TEXT    NOT NULL,
-    note        TEXT
-);
-CREATE INDEX IF NOT EXISTS pins_grouping ON pins (grouping);
-"""
 
 # Cosine between two questions above which they may be the same question (multilingual-e5-small; another
 # model may need another value: YOUJU_PIN_SIMILARITY). Paraphrases 0.97-0.99, different questions < 0.94
 # in 99.9% of the gold set's pairs.
 DEFAULT_SIMILARITY = 0.95
 MAX_PINS_PER_IMPORT = 5000
+# On a shared database (YOUJU_DATABASE_URL), seconds before a pin changed by another replica is used here.
+SHARED_REFRESH_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,74 +66,110 @@ class StoredPin:
     updated_at: str
 
 
-class PinStore(SqliteStore):
-    SCHEMA = SCHEMA
+class PinStore(Store):
     WHAT = "pin store"
     unavailable = PinsUnavailableError
 
-    def __init__(self, path: Any) -> None:
-        super().__init__(path)
-        self.version = 0  # bumped on every change: matchers rebuild their embeddings
+    def __init__(self, db: Database | Path | str) -> None:
+        super().__init__(db)
+        self._version = 0  # bumped on every change: matchers rebuild their embeddings
         self._cache: tuple[int, list[StoredPin]] | None = None
         self._cache_lock = threading.Lock()
+        self._loaded = 0.0  # monotonic time the cache was read from the database
+        self._failed: tuple[float, YoujuError] | None = None  # the last failed read, when it failed
 
     @classmethod
-    def open(cls, path: Any) -> PinStore:
-        store = cls(path)
-        store._create()
+    def open(cls, db: Database | Path | str) -> PinStore:
+        """The store, migrated (raises ``unavailable``)."""
+        store = cls(db)
+        store.start()
         return store
 
     def _changed(self) -> None:
-        self.version += 1
+        self._version += 1
+        self._failed = None  # a write went through: the database is back
+
+    @property
+    def version(self) -> int:
+        """Changes with the pins. On a shared database other replicas change them too: the pins are read
+        again when the copy here is older than ``SHARED_REFRESH_SECONDS`` (a failed read keeps the copy)."""
+        stale = time.monotonic() - self._loaded > SHARED_REFRESH_SECONDS
+        if self.db.path is None and self._cache is not None and stale:
+            try:
+                self._read(stale_ok=True)
+            except YoujuError as e:
+                log.warning("pins not refreshed: %s", e.message)
+        return self._version
+
+    def _read(self, *, stale_ok: bool = False) -> list[StoredPin]:
+        with self._cache_lock:
+            failed = self._failed
+            if failed is not None and time.monotonic() - failed[0] < SHARED_REFRESH_SECONDS:
+                raise failed[1]  # a database that just failed is not asked again by every search
+            self._loaded = time.monotonic()  # a failure is not retried at once either
+            try:
+                with self._db() as conn:
+                    rows = conn.execute(sa.select(schema.pins).order_by(schema.pins.c.id)).mappings().all()
+            except YoujuError as e:
+                self._failed = (time.monotonic(), e)
+                raise
+            self._failed = None
+            pins = [_stored(r) for r in rows]
+            if stale_ok and self._cache is not None and self._cache[1] != pins:
+                self._version += 1
+            self._cache = (self._version, pins)
+            return pins
 
     def all(self) -> list[StoredPin]:
-        with self._cache_lock:
-            if self._cache is not None and self._cache[0] == self.version:
-                return self._cache[1]
-            with self._db() as conn:
-                rows = conn.execute("SELECT * FROM pins ORDER BY id").fetchall()
-            pins = [_stored(r) for r in rows]
-            self._cache = (self.version, pins)
-            return pins
+        version = self.version  # (re-reads a shared database's pins now and then)
+        cached = self._cache
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        return self._read()
 
     def add(self, question: str, grouping: str, passages: Sequence[dict[str, str]], note: str | None) -> int:
         """A new pin; an existing pin of the same (folded) question is replaced."""
         now = utc_now()
         data = json.dumps(list(passages), ensure_ascii=False)
-        with self._lock, self._db() as conn:
-            row = conn.execute("SELECT id, created_at FROM pins WHERE grouping = ?", (grouping,)).fetchone()
+        p = schema.pins
+        with self._lock, self._db(write=True) as conn:
+            row = conn.execute(sa.select(p.c.id).where(p.c.grouping == grouping).limit(1)).first()
             if row is not None:
+                pin_id = int(row.id)
                 conn.execute(
-                    "UPDATE pins SET question = ?, passages = ?, note = ?, updated_at = ? WHERE id = ?",
-                    (question, data, note, now, row["id"]),
+                    p.update()
+                    .where(p.c.id == pin_id)
+                    .values(question=question, passages=data, note=note, updated_at=now)
                 )
-                pin_id = int(row["id"])
             else:
-                cur = conn.execute(
-                    "INSERT INTO pins (created_at, updated_at, question, grouping, passages, note) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (now, now, question, grouping, data, note),
+                result = conn.execute(
+                    p.insert().values(
+                        created_at=now, updated_at=now, question=question, grouping=grouping, passages=data, note=note
+                    )
                 )
-                pin_id = int(cur.lastrowid or 0)
+                pin_id = int(result.inserted_primary_key[0] if result.inserted_primary_key else 0)
             self._changed()
         return pin_id
 
     def delete(self, pin_id: int) -> bool:
-        with self._lock, self._db() as conn:
-            gone = conn.execute("DELETE FROM pins WHERE id = ?", (pin_id,)).rowcount > 0
+        p = schema.pins
+        with self._lock, self._db(write=True) as conn:
+            gone = conn.execute(p.delete().where(p.c.id == pin_id)).rowcount > 0
             self._changed()
         return gone
 
     def relink(self, pin_id: int, passages: Sequence[dict[str, str]]) -> None:
-        with self._lock, self._db() as conn:
+        p = schema.pins
+        with self._lock, self._db(write=True) as conn:
             conn.execute(
-                "UPDATE pins SET passages = ?, updated_at = ? WHERE id = ?",
-                (json.dumps(list(passages), ensure_ascii=False), utc_now(), pin_id),
+                p.update()
+                .where(p.c.id == pin_id)
+                .values(passages=json.dumps(list(passages), ensure_ascii=False), updated_at=utc_now())
             )
             self._changed()
 
 
-def _stored(r: sqlite3.Row) -> StoredPin:
+def _stored(r: sa.RowMapping) -> StoredPin:
     return StoredPin(
         id=int(r["id"]),
         question=r["question"],

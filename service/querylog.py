@@ -13,37 +13,20 @@ from __future__ import annotations
 import logging
 import queue
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from index.errors import YoujuError
+from service.db import schema
+from service.db.engine import Database
+from service.db.store import Store, utc_now
 from service.errors import QueryLogUnavailableError
 from service.privacy import redact
-from service.sqlite import SqliteStore, utc_now
 
 log = logging.getLogger("youju.querylog")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS queries (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  TEXT    NOT NULL,
-    channel     TEXT    NOT NULL,
-    query       TEXT    NOT NULL,
-    grouping    TEXT    NOT NULL,
-    answered    INTEGER NOT NULL CHECK (answered IN (0, 1)),
-    reason      TEXT    NOT NULL,
-    confidence  REAL    NOT NULL,
-    top_passage TEXT,
-    pinned      INTEGER NOT NULL DEFAULT 0,
-    results     INTEGER NOT NULL,
-    ms          REAL    NOT NULL,
-    index_build TEXT
-);
-CREATE INDEX IF NOT EXISTS queries_created ON queries (created_at);
-CREATE INDEX IF NOT EXISTS queries_grouping ON queries (grouping);
-"""
 
 # Rows waiting to be written at most (a few MB); rows written per transaction at most.
 MAX_BACKLOG = 10_000
@@ -73,14 +56,13 @@ class LoggedQuery:
     index_build: str | None
 
 
-class QueryLog(SqliteStore):
-    SCHEMA = SCHEMA
+class QueryLog(Store):
     WHAT = "query log"
-    TABLE = "queries"
+    TABLE = schema.queries
     unavailable = QueryLogUnavailableError
 
-    def __init__(self, path: Path, retention_days: int = 0) -> None:
-        super().__init__(path, retention_days)
+    def __init__(self, db: Database | Path | str, retention_days: int = 0) -> None:
+        super().__init__(db, retention_days)
         self._writes = 0
         self.dropped = 0  # rows given up because the backlog was full (the disk far slower than searches)
         # Rows are queued with their time and written by one background thread, many per transaction: a
@@ -90,11 +72,10 @@ class QueryLog(SqliteStore):
         self._thread.start()
 
     @classmethod
-    def open(cls, path: Path, *, retention_days: int = 0) -> QueryLog:
-        store = cls(path, retention_days)
-        store._create()
-        with store._db() as conn:
-            store._purge(conn)
+    def open(cls, db: Database | Path | str, *, retention_days: int = 0) -> QueryLog:
+        """The log, migrated and purged (raises ``unavailable``)."""
+        store = cls(db, retention_days)
+        store.start()
         return store
 
     def add(self, q: LoggedQuery) -> None:
@@ -104,34 +85,28 @@ class QueryLog(SqliteStore):
     def add_many(self, items: list[tuple[str, LoggedQuery]]) -> None:
         """Record searches (time, search) in one transaction, redacted."""
         rows = [
-            (
-                when,
-                q.channel,
-                redact(q.query)[0],
-                redact(q.grouping)[0],
-                int(q.answered),
-                q.reason,
-                float(q.confidence),
-                q.top_passage,
-                int(q.pinned),
-                int(q.results),
-                float(q.ms),
-                q.index_build,
-            )
+            {
+                "created_at": when,
+                "channel": q.channel,
+                "query": redact(q.query)[0],
+                "grouping": redact(q.grouping)[0],
+                "answered": int(q.answered),
+                "reason": q.reason,
+                "confidence": float(q.confidence),
+                "top_passage": q.top_passage,
+                "pinned": int(q.pinned),
+                "results": int(q.results),
+                "ms": float(q.ms),
+                "index_build": q.index_build,
+            }
             for when, q in items
         ]
-        with self._lock, self._db() as conn:
+        with self._lock, self._db(write=True) as conn:
             before = self._writes
             self._writes += len(rows)
             if before // 1000 != self._writes // 1000 or before == 0:  # now and then, not on every search
                 self._purge(conn)
-            conn.execute("BEGIN")
-            conn.executemany(
-                "INSERT INTO queries (created_at, channel, query, grouping, answered, reason, confidence, "
-                "top_passage, pinned, results, ms, index_build) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            conn.execute("COMMIT")
+            conn.execute(schema.queries.insert(), rows)
 
     def add_quietly(self, q: LoggedQuery) -> None:
         """``add``, logging instead of raising: a search is never failed by its log."""
@@ -171,11 +146,24 @@ class QueryLog(SqliteStore):
         """Wait until every queued row is written (before reading, and in tests)."""
         self._queue.join()
 
-    def rows(self, since: str) -> list[sqlite3.Row]:
+    def rows(self, since: str) -> list[sa.RowMapping]:
         self.flush()
+        t = schema.queries
         with self._db() as conn:
-            return conn.execute(
-                "SELECT created_at, channel, query, grouping, answered, reason, confidence, top_passage, pinned "
-                "FROM queries WHERE created_at >= ? ORDER BY id",
-                (since,),
-            ).fetchall()
+            return list(
+                conn.execute(
+                    sa.select(
+                        t.c.created_at,
+                        t.c.channel,
+                        t.c.query,
+                        t.c.grouping,
+                        t.c.answered,
+                        t.c.reason,
+                        t.c.confidence,
+                        t.c.top_passage,
+                        t.c.pinned,
+                    )
+                    .where(t.c.created_at >= since)
+                    .order_by(t.c.id)
+                ).mappings()
+            )

@@ -153,6 +153,13 @@ class SearchLoad(BaseModel):
     waiting: int
 
 
+class DatabaseStatus(BaseModel):
+    kind: str = Field(description="sqlite (the files feedback_db and state_db) or postgresql (YOUJU_DATABASE_URL).")
+    where: list[str] = Field(description="The files, or the database's URL without its password.")
+    ok: bool = Field(description="The database answered its last check (repeated at most every 5 s).")
+    error: str | None = Field(None, description="Why it did not, when it did not.")
+
+
 class StaffStatus(BaseModel):
     ready: bool
     error: str | None
@@ -161,11 +168,17 @@ class StaffStatus(BaseModel):
     feedback_error: str | None = Field(None, description="Why the feedback counts are missing, when they are.")
     searches: SearchLoad
     limits: dict[str, Any]
+    database: DatabaseStatus | None = Field(None, description="The service's database (feedback, pins, query log).")
 
 
 class ReadinessResponse(BaseModel):
     status: Literal["ready"] = "ready"
     index: IndexInfo
+    database: Literal["ok", "unavailable"] | None = Field(
+        None,
+        description="The service's database (SQLite files or YOUJU_DATABASE_URL): searches do not need it, so the "
+        "service stays ready while it is unavailable (feedback, pins and the query log answer 503 meanwhile).",
+    )
 
 
 class ReloadResponse(BaseModel):

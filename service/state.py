@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 
 from fastapi import Request
@@ -21,14 +21,16 @@ from index.records import DocumentInfo, FileReport
 from index.search import Searcher
 from service import memory
 from service.batching import BatchingEmbedder
-from service.errors import ApiError
+from service.db.engine import Database
+from service.errors import ApiError, FeedbackUnavailableError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
 from service.metrics import Metrics
 from service.pins import PinMatcher, PinStore, reconcile
 from service.querylog import QueryLog
 from service.ratelimit import RateLimiter, client_ip, rate_key
-from service.schemas import ReadinessResponse, ReloadResponse
+from service.registry import RegistryStore
+from service.schemas import DatabaseStatus, ReadinessResponse, ReloadResponse
 from service.uploads import Jobs
 
 log = logging.getLogger("youju.service")
@@ -44,6 +46,8 @@ AUTH_FAILURES_PER_MINUTE = 10
 # Queued searches per search slot at most, whatever the latency budget allows (it bounds memory under a flood
 # of cached, instant answers).
 QUEUE_CAP_PER_SLOT = 16
+# Seconds a database check (/readyz, the staff status) is reused: probes every second cost one query per 5 s.
+DATABASE_CHECK_SECONDS = 5.0
 
 
 def default_searcher_factory(settings: Settings) -> Searcher:
@@ -92,6 +96,9 @@ class Runtime:
         self.feedback: FeedbackStore | None = None
         self.query_log: QueryLog | None = None
         self.pins: PinStore | None = None
+        self.registry: RegistryStore | None = None
+        self._databases: dict[str, Database] = {}
+        self._database_status: tuple[float, DatabaseStatus] | None = None
         self.pins_missing = 0
         self._matcher: tuple[Searcher, int, PinMatcher] | None = None
         self._matcher_lock = threading.Lock()
@@ -113,22 +120,73 @@ class Runtime:
             )
         return searcher
 
+    def database(self, path: Path) -> Database:
+        """The database of the store whose SQLite file would be ``path``: the shared database at
+        ``database_url`` for every store when it is set, else that file (one Database per file)."""
+        url = self.settings.database_url
+        key = "url" if url is not None else str(path)
+        db = self._databases.get(key)
+        if db is None:
+            db = self._databases[key] = Database.open(url.get_secret_value() if url is not None else path)
+        return db
+
     def open_feedback(self) -> None:
-        self.feedback = FeedbackStore.open(
-            self.settings.feedback_db,
-            self.settings.client_hash_secret,
-            retention_days=self.settings.feedback_retention_days,
-        )
+        """The feedback store; a database that cannot be used now is logged and tried again on each use."""
+        s = self.settings
+        db = self.database(s.feedback_db)
+        try:
+            self.feedback = FeedbackStore.open(db, s.client_hash_secret, retention_days=s.feedback_retention_days)
+        except FeedbackUnavailableError as e:
+            log.error("%s; feedback is refused until it can be used", e.message)
+            self.feedback = FeedbackStore.lazy(db, s.client_hash_secret, retention_days=s.feedback_retention_days)
 
     def open_state(self) -> None:
-        """The query log and the pins (one SQLite file); a failure is logged and leaves them off."""
+        """The query log, the pins and the build registry (one SQLite file, or the shared database); a database
+        that cannot be used now is logged, and tried again on each use."""
         s = self.settings
+        db = self.database(s.state_db)
+        self.pins = PinStore(db)
+        self.query_log = QueryLog(db, retention_days=s.query_log_retention_days) if s.query_log else None
+        self.registry = RegistryStore(db)
         try:
-            self.pins = PinStore.open(s.state_db)
-            if s.query_log:
-                self.query_log = QueryLog.open(s.state_db, retention_days=s.query_log_retention_days)
-        except (YoujuError, OSError, sqlite3.Error) as e:
-            log.error("state database %s cannot be opened: %s", s.state_db, e)
+            self.pins.start()
+            if self.query_log is not None:
+                self.query_log.start()
+        except YoujuError as e:
+            log.error("state database %s cannot be used now: %s", db.where, e.message)
+
+    def close(self) -> None:
+        """Write what the query log holds and close the databases' connections."""
+        if self.query_log is not None:
+            self.query_log.flush()
+        for db in self._databases.values():
+            db.close()
+
+    def database_status(self) -> DatabaseStatus | None:
+        """Whether the service's database(s) answer (checked at most every DATABASE_CHECK_SECONDS); None
+        before any is open."""
+        if not self._databases:
+            return None
+        cached = self._database_status
+        if cached is not None and time.monotonic() - cached[0] < DATABASE_CHECK_SECONDS:
+            return cached[1]
+        error: str | None = None
+        for db in list(self._databases.values()):
+            try:
+                db.ping()
+            except Exception as e:  # noqa: BLE001 - any failure is the database's state, reported
+                error = f"{db.where}: {db.reason(e)}"
+                log.error("database check failed: %s", error)
+                break
+        first = next(iter(self._databases.values()))
+        status = DatabaseStatus(
+            kind=first.dialect,
+            where=[db.where for db in self._databases.values()],
+            ok=error is None,
+            error=error,
+        )
+        self._database_status = (time.monotonic(), status)
+        return status
 
     def _reconcile(self, searcher: Searcher) -> None:
         if self.pins is None:
@@ -147,8 +205,12 @@ class Runtime:
             cached = self._matcher
             if cached is not None and cached[0] is searcher and cached[1] == pins.version:
                 return cached[2]
-            version = pins.version
-            stored = pins.all()
+            try:
+                version = pins.version
+                stored = pins.all()
+            except YoujuError as e:  # a search never fails for its pins: it goes on without them
+                log.error("pins not used: %s", e.message)
+                return None
             m = PinMatcher(searcher, stored, self.settings.pin_similarity) if stored else None
             if m is not None:
                 self._matcher = (searcher, version, m)
@@ -290,7 +352,11 @@ class Runtime:
         return docs
 
     def readiness(self) -> ReadinessResponse:
-        return ReadinessResponse(index=self.require().index.manifest.info())
+        """Ready once the index is loaded. The database is reported, not required: searches never need it,
+        so a replica keeps answering them while feedback, pins and the query log answer 503."""
+        index = self.require().index.manifest.info()
+        db = self.database_status()
+        return ReadinessResponse(index=index, database=None if db is None else "ok" if db.ok else "unavailable")
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -6,17 +6,44 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import REPORT_DIR, HashEmbedder
+from tests.postgres import PostgresServer, start_server
 
 if TYPE_CHECKING:  # for the annotations only: the fixtures import them where they are used
     from index.config import Settings
     from index.embed.base import Embedder
     from index.search import Searcher
+
+
+def postgres_or_skip() -> PostgresServer:
+    """A started PostgreSQL server; skipped where there is none, but a failure under CI (``CI`` set), where
+    the PostgreSQL tests must really run."""
+    server = start_server()
+    if isinstance(server, str):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and {server}")
+        pytest.skip(server)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (tests/postgres.py): a temporary cluster on a Unix socket."""
+    server = postgres_or_skip()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres: PostgresServer) -> str:
+    """The SQLAlchemy URL (postgresql+psycopg, with its password) of a database of the session's server."""
+    return postgres.new_database()
 
 
 @pytest.fixture

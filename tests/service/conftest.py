@@ -13,6 +13,7 @@ import pytest
 from index.config import Settings
 from index.search import Searcher
 from service.app import create_app
+from service.db.engine import Database
 from tests.helpers import REPORT_DIR, build_hash_index
 from tests.service.helpers import LiveServer, ServeFn, hash_factory, make_settings
 
@@ -24,6 +25,27 @@ def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPORT_DIR, base / "corpus")
     build_hash_index(base / "corpus", base / "index")
     return base / "index"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The service's database for a test that runs on both: None (the SQLite files, the default), or the URL
+    of a new, empty PostgreSQL database (``YOUJU_DATABASE_URL``), dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("postgres")
+    url: str = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def db(db_url: str | None, tmp_path: Path) -> Iterator[Database]:
+    """A store's database on both: a SQLite file in the test's directory, or a new PostgreSQL database."""
+    database = Database.open(db_url if db_url is not None else tmp_path / "state.sqlite3")
+    yield database
+    database.close()
 
 
 @pytest.fixture(scope="session")

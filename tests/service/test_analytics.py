@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from service import analytics
+from service.db import schema
+from service.db.engine import Database
 from tests.service.helpers import ServeFn, assert_error
 
 WIDGET = {"X-Youju-Channel": "widget"}
 
 
-def test_questions_are_counted_refusals_listed_and_exported(serve: ServeFn) -> None:
-    live = serve()
+def test_questions_are_counted_refusals_listed_and_exported(db_url: str | None, serve: ServeFn) -> None:
+    live = serve(database_url=db_url)
     with live.client() as client:
         answers = [
             client.post("/api/v1/search", json={"query": q}, headers=WIDGET).json()
@@ -69,16 +70,16 @@ def test_questions_are_counted_refusals_listed_and_exported(serve: ServeFn) -> N
         assert_error(kind, 422, "validation_error")
 
 
-def test_personal_data_never_reaches_the_query_log(serve: ServeFn) -> None:
-    live = serve()
+def test_personal_data_never_reaches_the_query_log(db_url: str | None, serve: ServeFn) -> None:
+    live = serve(database_url=db_url)
     question = "我的身份证110101199003071234，手机13812345678，低保怎么办"
     with live.client() as client:
         assert client.post("/api/v1/search", json={"query": question}, headers=WIDGET).status_code == 200
         rep = client.get("/api/v1/staff/analytics").json()
     runtime = live.app.state.runtime
     runtime.query_log.flush()
-    db = sqlite3.connect(runtime.settings.state_db)
-    stored = " ".join(str(c) for row in db.execute("SELECT * FROM queries") for c in row)
+    with runtime.query_log.db.transaction() as conn:
+        stored = " ".join(str(c) for row in conn.execute(sa.select(schema.queries)) for c in row)
     dumped = json.dumps(rep, ensure_ascii=False)
     for secret in ("110101199003071234", "13812345678", "1381234"):
         assert secret not in stored and secret not in dumped
@@ -150,13 +151,11 @@ def test_report_trends_and_low_confidence() -> None:
     assert analytics.report(rows, [], days=1, now=now).top[0].previous == 2  # 27 Nov is now the period before
 
 
-def test_the_query_log_backlog_is_bounded_and_written_in_batches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_query_log_backlog_is_bounded_and_written_in_batches(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     from service import querylog
 
     monkeypatch.setattr(querylog, "MAX_BACKLOG", 5)
-    store = querylog.QueryLog.open(tmp_path / "q.sqlite3")
+    store = querylog.QueryLog.open(db)
     q = querylog.LoggedQuery(
         "api", "森林覆盖率多少", "森林覆盖率多少", True, "answered", 0.9, None, False, 1, 3.0, None
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from service.feedback import FeedbackStore
 from tests.helpers import REPORT_DIR
@@ -95,23 +96,19 @@ def test_sigkill_during_feedback_writes_leaves_a_sound_database(tmp_path: Path) 
     assert store.summary().total == kept + 1
 
 
-def test_a_full_disk_under_the_feedback_store_is_a_503_and_searches_go_on(
-    serve: ServeFn, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_full_disk_under_the_feedback_store_is_a_503_and_searches_go_on(serve: ServeFn) -> None:
     live = serve()
     with live.client() as c:
         pid = c.post("/api/v1/search", json={"query": "森林覆盖率"}).json()["results"][0]["passage_id"]
         body = {"query": "森林覆盖率", "passage_id": pid, "helpful": True}
         assert c.post("/api/v1/feedback", json=body).status_code == 201
-        connect = FeedbackStore._connect
+        engine = live.app.state.runtime.feedback.db.engine
 
-        def full(self: FeedbackStore) -> sqlite3.Connection:
-            conn = connect(self)
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            conn.execute(f"PRAGMA max_page_count = {pages}")  # not one more page: the disk is full
-            return conn
+        def full(dbapi: sqlite3.Connection, _record: object) -> None:
+            pages = dbapi.execute("PRAGMA page_count").fetchone()[0]
+            dbapi.execute(f"PRAGMA max_page_count = {pages}")  # not one more page: the disk is full
 
-        monkeypatch.setattr(FeedbackStore, "_connect", full)
+        sa.event.listen(engine, "connect", full)  # every use opens a new connection (SQLite: no pool)
         big = {**body, "comment": "满" * 500}
         stored = 1
         for _ in range(20):  # the free room left in the last pages fills up first
@@ -123,6 +120,6 @@ def test_a_full_disk_under_the_feedback_store_is_a_503_and_searches_go_on(
         assert "full" in err["message"] and "searches are not affected" in err["message"]
         assert r.headers["retry-after"]
         assert c.post("/api/v1/search", json={"query": "森林覆盖率"}).status_code == 200
-        monkeypatch.undo()  # space again: feedback works, nothing was lost
+        sa.event.remove(engine, "connect", full)  # space again: feedback works, nothing was lost
         assert c.post("/api/v1/feedback", json=body).status_code == 201
         assert c.get("/api/v1/staff/feedback").json()["total"] == stored + 1

@@ -1,4 +1,5 @@
-"""The feedback store: durable rows, no client addresses, a private secret, paging and counts."""
+"""The feedback store: durable rows, no client addresses, a private secret, paging and counts (on SQLite and
+PostgreSQL: the ``db`` fixture)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from service.db.engine import Database
 from service.feedback import FeedbackStore, secret_path
 
 
@@ -19,8 +21,8 @@ def _add(store: FeedbackStore, i: int, helpful: bool, ip: str = "198.51.100.9") 
     )
 
 
-def test_rows_are_paged_newest_first_and_counted(tmp_path: Path) -> None:
-    store = FeedbackStore.open(tmp_path / "fb.sqlite3", None)
+def test_rows_are_paged_newest_first_and_counted(db: Database) -> None:
+    store = FeedbackStore.open(db, None)
     ids = [_add(store, i, helpful=i % 3 != 0) for i in range(7)]
     assert ids == sorted(ids)
     page = store.recent(limit=3, offset=0)
@@ -70,3 +72,12 @@ def test_a_damaged_or_missing_database_refuses_feedback_clearly_and_recovers(tmp
     db.unlink()  # removed by hand: a new, empty store takes the next feedback
     store.add(query="q2", passage_id="p", helpful=False, comment=None, client_ip="1.2.3.4", index_build=None)
     assert store.summary().total == 1 and store.recent().feedback[0].query == "q2"
+
+
+def test_not_helpful_rows_since_a_time(db: Database) -> None:
+    store = FeedbackStore.open(db, SecretStr("configured-secret-0123456789"))
+    for i in range(4):
+        _add(store, i, helpful=i % 2 == 0)
+    rows = store.not_helpful_since("2000-01-01")
+    assert [r["query"] for r in rows] == ["问题1", "问题3"] and rows[0]["passage_id"] == "p1"
+    assert store.not_helpful_since("2999-01-01") == []

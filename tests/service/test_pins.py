@@ -14,6 +14,7 @@ from index import store
 from index.config import Settings
 from index.pipeline import searcher_for
 from index.search import Searcher
+from service.db.engine import Database
 from service.pins import PinMatcher, PinStore, StoredPin, reconcile
 from tests.helpers import REPORT_DIR, HashEmbedder, build_hash_index
 from tests.service.helpers import ServeFn, assert_error
@@ -22,8 +23,8 @@ from tests.service.helpers import ServeFn, assert_error
 HASH_SIMILARITY = 0.6
 
 
-def test_pinned_passage_comes_first_for_the_question_and_a_paraphrase_only(serve: ServeFn) -> None:
-    live = serve(pin_similarity=HASH_SIMILARITY)
+def test_pinned_passage_comes_first_for_the_question_and_a_paraphrase_only(db_url: str | None, serve: ServeFn) -> None:
+    live = serve(pin_similarity=HASH_SIMILARITY, database_url=db_url)
     with live.client() as client:
         # A passage that is NOT the search's own first result for the question, so pinning changes something.
         results = client.post("/api/v1/search", json={"query": "森林覆盖率多少", "top_k": 10}).json()["results"]
@@ -86,8 +87,8 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def test_import_pins_from_csv_and_xlsx(serve: ServeFn) -> None:
-    live = serve()
+def test_import_pins_from_csv_and_xlsx(db_url: str | None, serve: ServeFn) -> None:
+    live = serve(database_url=db_url)
     doc = (REPORT_DIR / next(p.name for p in REPORT_DIR.glob("*.txt"))).read_text(encoding="utf-8")
     assert "森林覆蓋率" in doc
     with live.client() as client:
@@ -115,13 +116,13 @@ def test_import_pins_from_csv_and_xlsx(serve: ServeFn) -> None:
         )
 
 
-def test_pins_survive_a_rebuild_while_their_text_exists(tmp_path: Path) -> None:
+def test_pins_survive_a_rebuild_while_their_text_exists(db: Database, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(REPORT_DIR, corpus)
     build_hash_index(corpus, tmp_path / "index")
     settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, threads=1)
     old = searcher_for(settings, store.load(tmp_path / "index"), HashEmbedder())
-    pins = PinStore.open(tmp_path / "state.sqlite3")
+    pins = PinStore.open(db)
     kept = next(p for p in old.index.passages if "森林覆蓋率" in p.text)
     dropped = next(p for p in old.index.passages if p.text != kept.text and len(p.text) > 60)
     for q, p in (("森林覆盖率多少", kept), ("另一个问题", dropped)):

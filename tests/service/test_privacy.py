@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from service.db import schema
+from service.db.engine import Database
 from service.feedback import FeedbackStore
 from service.privacy import redact
 
@@ -104,3 +107,16 @@ def test_the_store_keeps_no_personal_data_is_owner_only_and_forgets_old_rows(tmp
     assert reopened.summary().total == 1 and reopened.recent().feedback[0].passage_id == "p1"
     kept = FeedbackStore.open(tmp_path / "keep.sqlite3", None, retention_days=0)
     assert kept.retention_days == 0  # 0 keeps everything
+
+
+def test_rows_older_than_the_retention_period_are_deleted(db: Database) -> None:
+    store = FeedbackStore.open(db, SecretStr("configured-secret-0123456789"), retention_days=30)
+    store.add(query="新的", passage_id="p1", helpful=True, comment=None, client_ip="203.0.113.5", index_build=None)
+    old = (datetime.now(UTC) - timedelta(days=31)).isoformat(timespec="seconds")
+    with db.transaction(write=True) as conn:
+        conn.execute(
+            schema.feedback.insert().values(created_at=old, query="old", passage_id="p", helpful=1, client_key="k")
+        )
+    assert store.summary().total == 2
+    store.add(query="再一条", passage_id="p2", helpful=False, comment=None, client_ip="203.0.113.5", index_build=None)
+    assert store.summary().total == 2 and {f.query for f in store.recent().feedback} == {"新的", "再一条"}

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from index import ann, presentation, selfcheck, store, structure
 from index.backends import backend_class
+from index.checkpoint import PART_SIZE, EmbeddingCheckpoint
 from index.chunk import ChunkConfig
 from index.dictionary import EMPTY as EMPTY_DICTIONARY
 from index.dictionary import Dictionary
@@ -86,6 +87,27 @@ def _cached_vectors(root: Path, model: str, passage_prefix: str) -> dict[str, np
     return {text_hash(p.norm_text): vectors[i] for i, p in enumerate(passages)}
 
 
+def _embed_resumably(
+    embedder: Embedder,
+    passages: list[Passage],
+    todo: list[int],
+    vectors: npt.NDArray[np.float32],
+    checkpoint: EmbeddingCheckpoint,
+    progress: bool,
+) -> None:
+    """Embed ``passages[todo]`` into ``vectors`` in parts of PART_SIZE, each written to the checkpoint as
+    soon as it is done (a crashed build resumes from there); the bar shows passages/s and the time left."""
+    from tqdm import tqdm
+
+    with tqdm(total=len(todo), unit="passage", desc="embedding", disable=not progress, smoothing=0.1) as bar:
+        for at in range(0, len(todo), PART_SIZE):
+            part = todo[at : at + PART_SIZE]
+            got = embedder.embed_passages([passages[i].norm_text for i in part])
+            vectors[part] = got
+            checkpoint.add([text_hash(passages[i].norm_text) for i in part], vectors[part])
+            bar.update(len(part))
+
+
 def build_index(
     corpus_dir: Path,
     index_root: Path,
@@ -148,7 +170,10 @@ def build_index(
     if not passages:
         raise CorpusError(f"the documents in {corpus_dir} hold no body text to index")
 
+    checkpoint = EmbeddingCheckpoint(index_root, embedder.model_id, passage_prefix, embedder.dimension)
     cache = _cached_vectors(index_root, embedder.model_id, passage_prefix)
+    resumed = checkpoint.load()
+    cache.update(resumed)
     vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
     todo: list[int] = []
     for i, p in enumerate(passages):
@@ -158,8 +183,13 @@ def build_index(
         else:
             todo.append(i)
     if todo:
-        log.info("embedding %d passages (%d reused)", len(todo), len(passages) - len(todo))
-        vectors[todo] = embedder.embed_passages([passages[i].norm_text for i in todo], progress=progress)
+        log.info(
+            "embedding %d passages (%d reused, %d of them from an interrupted build)",
+            len(todo),
+            len(passages) - len(todo),
+            len(resumed),
+        )
+        _embed_resumably(embedder, passages, todo, vectors, checkpoint, progress)
 
     terms = [with_bigrams(p.norm_text, tokenizer(p.norm_text)) for p in passages]
     built_kind = ann.resolve(ann_kind, len(passages))
@@ -219,6 +249,7 @@ def build_index(
         shutil.rmtree(final, ignore_errors=True)  # never goes live; the current build keeps serving
         raise
     store.activate(index_root, final, keep=keep_builds)
+    checkpoint.clear()  # its vectors are in the live build now
     return BuildReport(
         final,
         len(documents),

@@ -23,6 +23,8 @@ from service.querylog import grouping_key
 from service.ratelimit import client_ip, rate_key
 from service.schemas import (
     AnalyticsReport,
+    BuildHistory,
+    BuildHistoryEntry,
     BuildReportResponse,
     ConvertRequest,
     ConvertResponse,
@@ -293,6 +295,34 @@ async def staff_build(runtime: RuntimeDep) -> BuildReportResponse:
     """The live build: every file of the corpus with its format, pages, OCR use, passages, warnings, errors."""
     m = runtime.require().index.manifest
     return BuildReportResponse(index=m.info(), files=[FileReport(**f) for f in m.files])
+
+
+@staff.get("/builds", response_model=BuildHistory, responses={503: {"model": ErrorResponse}})
+async def staff_builds(runtime: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> BuildHistory:
+    """The build history: the index builds this service (any replica) has served, newest first, with the
+    documents each held (the document registry)."""
+    registry = runtime.require_registry()
+    live = runtime.searcher.index.manifest.build_id if runtime.searcher is not None else None
+
+    def read() -> BuildHistory:
+        entries = []
+        for b in registry.builds(limit):
+            entries.append(
+                BuildHistoryEntry(
+                    build_id=b.build_id,
+                    built_at=b.built_at,
+                    first_seen_at=b.first_seen_at,
+                    backend=b.backend,
+                    model=b.model,
+                    documents=b.document_count,
+                    passages=b.passage_count,
+                    live=b.build_id == live,
+                    titles=[d.title for d in registry.documents(b.build_id)],
+                )
+            )
+        return BuildHistory(builds=entries)
+
+    return await anyio.to_thread.run_sync(read)
 
 
 @staff.get("/analytics", response_model=AnalyticsReport, responses={503: {"model": ErrorResponse}})

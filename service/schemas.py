@@ -223,6 +223,22 @@ class BuildReportResponse(BaseModel):
     files: list[FileReport]
 
 
+class BuildHistoryEntry(BaseModel):
+    build_id: str
+    built_at: str = Field(description="When the build was made (ISO 8601, UTC).")
+    first_seen_at: str = Field(description="When a replica of this service first served it (ISO 8601, UTC).")
+    backend: str = Field(description="Where its passages were searched: `embedded` or the search engine.")
+    model: str
+    documents: int
+    passages: int
+    live: bool = Field(description="Whether this replica serves it now.")
+    titles: list[str] = Field(description="Titles of its documents (the document registry), by document id.")
+
+
+class BuildHistory(BaseModel):
+    builds: list[BuildHistoryEntry] = Field(description="The builds served, newest first.")
+
+
 # ------------------------------------------------------------------------------ analytics and pins
 
 

@@ -7,6 +7,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import cast
 
@@ -22,7 +23,7 @@ from index.search import Searcher
 from service import memory
 from service.batching import BatchingEmbedder
 from service.db.engine import Database
-from service.errors import ApiError, FeedbackUnavailableError
+from service.errors import ApiError, FeedbackUnavailableError, RegistryUnavailableError
 from service.feedback import FeedbackStore
 from service.gate import SearchGate
 from service.metrics import Metrics
@@ -280,6 +281,23 @@ class Runtime:
     def _went_live(self, searcher: Searcher) -> None:
         ix = searcher.index
         self.metrics.index_loaded(ix.manifest.build_id, ix.manifest.model, len(ix.passages), len(ix.documents))
+        self._record_build(searcher)
+
+    def _record_build(self, searcher: Searcher) -> None:
+        """The build history and document registry: the build that went live and what it holds (once per
+        build, whichever replica sees it first). A database that cannot be used is logged; serving goes on."""
+        if self.registry is None:
+            return
+        ix = searcher.index
+        documents = [
+            {"doc_id": d.doc_id, "path": d.path, "title": d.title, "metadata": d.metadata}
+            for d in ix.documents.values()
+        ]
+        try:
+            if self.registry.record_build(asdict(ix.manifest), documents):
+                log.info("build %s recorded in the build history", ix.manifest.build_id)
+        except YoujuError as e:
+            log.error("build %s not recorded in the build history: %s", ix.manifest.build_id, e.message)
 
     def rebuild(self) -> tuple[str, list[FileReport]]:
         """Build the corpus (unchanged files are reused) with the serving model, then switch to it."""
@@ -337,6 +355,11 @@ class Runtime:
                 self.auth_failures.take(client)
                 log.warning("%s sign-in failed from %s", who, client)
             raise
+
+    def require_registry(self) -> RegistryStore:
+        if self.registry is None:
+            raise RegistryUnavailableError("the build history is not available: the state database could not be opened")
+        return self.registry
 
     def require_feedback(self) -> FeedbackStore:
         if self.feedback is None:

@@ -81,3 +81,30 @@ def test_replicas_recording_the_same_build_at_once_record_it_once(db: Database) 
     assert errors == [] and sorted(results) == [False] * 5 + [True]
     reg = RegistryStore(db)
     assert [b.build_id for b in reg.builds()] == ["b1"] and len(reg.documents("b1")) == 2
+
+
+def test_the_served_builds_are_listed_for_staff(
+    serve: Any, db_url: str | None, tmp_path: Any, shared_index: Any
+) -> None:
+    """The service records the build it loads, and a reload onto a new build adds it; staff read the history."""
+    import shutil
+
+    from tests.helpers import REPORT_DIR, build_hash_index
+
+    index = tmp_path / "own-index"
+    shutil.copytree(shared_index, index, symlinks=True)
+    server = serve(index_dir=index, database_url=db_url, admin_key="9f3c1e7a2b4d6f8091a3c5e7f9b2d4a6c8e0f1a3b5c7d9e1")
+    with server.client() as c:
+        first = c.get("/api/v1/staff/builds").json()["builds"]
+        assert len(first) == 1 and first[0]["live"] and first[0]["passages"] > 0
+        assert first[0]["titles"] and first[0]["backend"] == "embedded"
+        corpus = tmp_path / "corpus"
+        shutil.copytree(REPORT_DIR, corpus)
+        (corpus / "extra.md").write_text("# 补充说明\n\n怀柔区2024年新增法律顾问12名。\n", encoding="utf-8")
+        build_hash_index(corpus, index)
+        auth = {"Authorization": "Bearer 9f3c1e7a2b4d6f8091a3c5e7f9b2d4a6c8e0f1a3b5c7d9e1"}
+        assert c.post("/api/v1/admin/reload", headers=auth).status_code == 200
+        builds = c.get("/api/v1/staff/builds").json()["builds"]
+    assert [b["live"] for b in builds] == [True, False]
+    assert builds[1]["build_id"] == first[0]["build_id"]
+    assert "补充说明" in builds[0]["titles"] and len(builds[0]["titles"]) == len(first[0]["titles"]) + 1

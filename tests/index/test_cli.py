@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_help_lists_the_commands() -> None:
     out = subprocess.run([sys.executable, "-m", "index.cli", "--help"], capture_output=True, text=True, check=True)
-    for cmd in ("build", "ask", "serve", "eval"):
+    for cmd in ("build", "ask", "serve", "db", "eval"):
         assert cmd in out.stdout
 
 
@@ -34,9 +34,9 @@ def test_top_k_is_checked_against_the_one_limit(capsys: pytest.CaptureFixture[st
 
 
 def test_commands_of_the_packages_above_the_core_are_plugged_in() -> None:
-    """serve and eval come through the youju.commands entry points (the core does not import them)."""
+    """serve, db and eval come through the youju.commands entry points (the core does not import them)."""
     names = [c.name for c in commands()]
-    assert names == ["build", "ask", "serve", "eval"]
+    assert names == ["build", "ask", "serve", "db", "eval"]
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

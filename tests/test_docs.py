@@ -53,3 +53,23 @@ def test_docs_links_resolve() -> None:
             if "://" in target:
                 continue
             assert (md.parent / target).exists(), f"{md.name}: broken link {target}"
+
+
+def test_deployment_files_parse_and_name_only_real_settings() -> None:
+    """docs/deployment/: every compose and Kubernetes file is valid YAML, and every YOUJU_* variable they set
+    is a setting of this version (a renamed setting breaks this test, not a production roll-out)."""
+    import re
+
+    import yaml
+
+    deploy = DOCS / "deployment"
+    files = sorted(deploy.rglob("*.yaml")) + sorted(deploy.rglob("*.yml")) + [deploy / "Dockerfile"]
+    assert len(files) >= 5
+    known = {f"YOUJU_{name.upper()}" for name in Settings.model_fields}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in {".yaml", ".yml"}:
+            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+            assert docs, path
+        for name in set(re.findall(r"YOUJU_[A-Z0-9_]+", text)):
+            assert name in known, f"{path.name}: {name} is not a setting"

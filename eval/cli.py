@@ -38,6 +38,13 @@ def configure(ap: argparse.ArgumentParser) -> None:
         metavar="MODEL",
         help="also evaluate this embedding model (hub id in the local cache or a directory); repeatable",
     )
+    ap.add_argument(
+        "--backend",
+        choices=("embedded", "qdrant"),
+        default="embedded",
+        help="qdrant: instead of the benchmarks, compare the qdrant backend (local mode, in a temporary directory) "
+        "with the embedded one on the same builds and print the parity table (top-1 agreement, R@1, R@5 of each)",
+    )
     ap.add_argument("--limit", type=int, default=0, help="only the first N paragraphs of external sets (0 = all)")
     ap.add_argument("--latency-sample", type=int, default=100, help="questions per set timed end to end")
     ap.add_argument("--seed", type=int, default=harness.SEED)
@@ -67,6 +74,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_USAGE
+    if args.backend == "qdrant":
+        from eval import parity
+
+        return parity.run(args, settings)
     return harness.run(args, settings)
 
 

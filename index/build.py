@@ -74,6 +74,7 @@ class BuildReport:
     seconds: float
     up_to_date: bool = False
     files: list[FileReport] = field(default_factory=list)  # what happened to every file of the corpus
+    collection: str | None = None  # the engine's collection it was published to (YOUJU_BACKEND=qdrant)
 
 
 def _cached_vectors(root: Path, model: str, passage_prefix: str) -> dict[str, npt.NDArray[np.float32]]:

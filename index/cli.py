@@ -18,6 +18,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
 from index.config import Settings
 from index.errors import InvalidParameterError, YoujuError
 from index.records import Answer, FileReport
@@ -63,11 +65,27 @@ def print_files(files: Sequence[FileReport], out: TextIO) -> None:
         )
 
 
+def _publish_progress(enabled: bool) -> Callable[[int, int], None] | None:
+    """Prints the engine upload's progress on stderr (a line per batch)."""
+    if not enabled:
+        return None
+
+    def step(done: int, total: int) -> None:
+        print(f"publishing: {done}/{total} passages uploaded", file=sys.stderr, flush=True)
+
+    return step
+
+
 def _run_build(args: argparse.Namespace, settings: Settings) -> int:
     from index.pipeline import build, set_threads
 
     set_threads(settings.threads)
-    report = build(settings, force=args.force, progress=not args.no_progress and sys.stderr.isatty())
+    report = build(
+        settings,
+        force=args.force,
+        progress=not args.no_progress and sys.stderr.isatty(),
+        on_publish=_publish_progress(not args.no_progress),
+    )
     if args.json:
         print(
             json.dumps(
@@ -79,6 +97,7 @@ def _run_build(args: argparse.Namespace, settings: Settings) -> int:
                     "embedded": report.embedded,
                     "reused": report.reused,
                     "seconds": round(report.seconds, 3),
+                    "collection": report.collection,
                     "files": [f.to_json() for f in report.files],
                 },
                 ensure_ascii=False,
@@ -92,13 +111,70 @@ def _run_build(args: argparse.Namespace, settings: Settings) -> int:
             f"built {report.build_dir}: {report.documents} documents, {report.passages} passages "
             f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f}s"
         )
+    if report.collection is not None:
+        print(f"live in qdrant: alias {settings.backend_collection} -> collection {report.collection}")
     print_files(report.files, sys.stdout)
     for s in report.skipped:
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     return 0
 
 
-BUILD = Command("build", "build or refresh the index from a corpus directory", _configure_build, _run_build, 10)
+BUILD = Command(
+    "build",
+    "build or refresh the index from a corpus directory (with YOUJU_BACKEND=qdrant, also publish it)",
+    _configure_build,
+    _run_build,
+    10,
+)
+
+# ------------------------------------------------------------------------------------------- publish
+
+
+def _configure_publish(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, help="index directory (default: YOUJU_INDEX_DIR or var/index)")
+    p.add_argument(
+        "--url",
+        help="the engine: http(s)://host:port of a Qdrant server or a local directory (default: YOUJU_BACKEND_URL)",
+    )
+    p.add_argument("--batch-size", type=int, default=None, metavar="N", help="passages per upload request (512)")
+    p.add_argument("--no-progress", action="store_true", help="print no progress lines")
+
+
+def _run_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from index import store
+    from index.pipeline import engine_url, publish_build
+
+    engine_url(settings, args.url)  # a clear error before anything is read
+    if args.batch_size is not None and args.batch_size < 1:
+        print("youju publish: --batch-size must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    build_dir = store.resolve(settings.index_dir)
+    collection = publish_build(
+        settings,
+        build_dir,
+        url=args.url,
+        progress=_publish_progress(not args.no_progress),
+        batch_size=args.batch_size,
+    )
+    print(f"published {build_dir.name}: alias {settings.backend_collection} -> collection {collection}")
+    return 0
+
+
+PUBLISH = Command(
+    "publish",
+    "upload the live local index into the search engine and make it live there (the way from embedded to qdrant)",
+    _configure_publish,
+    _run_publish,
+    15,
+    description=(
+        "Upload the live build of the local index (var/index, built by `youju build`) into the search engine\n"
+        "(Qdrant: YOUJU_BACKEND_URL or --url) as a new collection, check it, then switch the engine's alias\n"
+        "(YOUJU_BACKEND_COLLECTION) to it in one atomic call and drop all but the newest YOUJU_KEEP_BUILDS\n"
+        "builds there. A failed upload leaves the previous build live. Nothing is embedded again: the vectors,\n"
+        "terms and texts are the build's. This is the upgrade path from the embedded mode; afterwards set\n"
+        "YOUJU_BACKEND=qdrant (see docs/scale-out.md)."
+    ),
+)
 
 # ----------------------------------------------------------------------------------------------- ask
 
@@ -201,7 +277,7 @@ ASK = Command("ask", "answer a question (or a file of questions) with cited pass
 
 def commands() -> list[Command]:
     """The core commands and those the installed packages plug in, in ``--help`` order."""
-    found = {c.name: c for c in (BUILD, ASK)}
+    found = {c.name: c for c in (BUILD, PUBLISH, ASK)}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in found:
             cmd = ep.load()
@@ -239,6 +315,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["index_dir"] = args.index
     try:
         settings = Settings(**overrides)
+    except ValidationError as e:
+        for err in e.errors():
+            where = "YOUJU_" + "_".join(str(x) for x in err["loc"]).upper() if err["loc"] else "settings"
+            print(f"youju: {where}: {err['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         status: int = args.run(args, settings)
         return status
     except YoujuError as e:

@@ -102,8 +102,32 @@ class Settings(BaseSettings):
         "from there on; or force `flat`, `hnsw` or `ivf`. The kind built and its parameters are recorded in "
         "the manifest (docs/performance-scale.md).",
     )
-    backend: Literal["embedded"] = Field(
-        "embedded", description="Storage backend of the index: `embedded` (FAISS + bm25s files under index_dir)."
+    backend: Literal["embedded", "qdrant"] = Field(
+        "embedded",
+        description="Storage backend of the index: `embedded` (FAISS + bm25s files under index_dir) or `qdrant` "
+        "(each build is also published into Qdrant at backend_url, and searches go to the engine's live build: "
+        "docs/scale-out.md).",
+    )
+    backend_url: str | None = Field(
+        None,
+        description="Where the `qdrant` backend is: `http(s)://host:port` of a Qdrant server, or a local directory "
+        "for qdrant-client's in-process mode (one process at a time). Required when backend is `qdrant`; also "
+        "where `youju publish` uploads.",
+    )
+    backend_collection: str = Field(
+        "youju",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+        description="Name of the engine's alias of the live build; each build is the collection "
+        "`<name>_<build id>` (with `<name>_<build id>__meta`).",
+    )
+    backend_api_key: SecretStr | None = Field(
+        None, description="API key of the Qdrant server (sent as the api-key header); unset for none."
+    )
+    backend_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often `youju serve` asks the engine which build its alias points at, to switch to a "
+        "new build without a restart (`qdrant` backend).",
     )
 
     # --- chunking
@@ -330,6 +354,35 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [o.strip() for o in text.split(",") if o.strip()]
         return v
+
+    @field_validator("backend_url")
+    @classmethod
+    def _engine_location(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        scheme, sep, rest = v.partition("://")
+        if sep:
+            if scheme not in ("http", "https"):
+                raise ValueError(
+                    f"{v!r}: the engine is reached over http:// or https:// (a server), or give a local directory "
+                    "for the engine's in-process mode"
+                )
+            host = rest.split("/", 1)[0]
+            if not host or host.startswith(":"):
+                raise ValueError(f"{v!r} names no host; expected http(s)://host:port")
+        elif v != ":memory:" and Path(v).exists() and not Path(v).is_dir():
+            raise ValueError(f"{v!r} is a file; a local engine needs a directory")
+        return v
+
+    @model_validator(mode="after")
+    def _engine_needs_url(self) -> Settings:
+        if self.backend == "qdrant" and self.backend_url is None:
+            raise ValueError(
+                "YOUJU_BACKEND=qdrant needs YOUJU_BACKEND_URL: a Qdrant server (http://host:6333) or a local "
+                "directory for the engine's in-process mode"
+            )
+        return self
 
     @model_validator(mode="after")
     def _top_k_within_limit(self) -> Settings:

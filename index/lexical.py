@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,74 @@ def with_bigrams(text: str, words: list[str], stopwords: frozenset[str] = STOPWO
     return words + [f"~{p}" for p in pairs if p not in stopwords]
 
 
+# BM25 parameters of every build (bm25s' ``lucene`` variant).
+K1 = 1.2
+B = 0.75
+# The term that stands in for a passage without any (bm25s would drop an empty row; rows stay aligned).
+EMPTY_TERM = "\u2205"
+
+
+@dataclass(frozen=True)
+class SparseWeights:
+    """BM25 split into its two factors, for an engine that multiplies a query-side idf into stored weights
+    (Qdrant's sparse vectors with the IDF modifier, ``index/backends/qdrant.py``).
+
+    bm25s' ``lucene`` variant scores ``sum over query terms t (each occurrence) of idf(t) * tf / (tf + k1 *
+    (1 - b + b * dl / avgdl))`` with ``idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5))``: note that it has no
+    ``(k1 + 1)`` factor in the numerator (Lucene dropped it; it does not change a ranking). ``rows[i]`` holds
+    passage ``i``'s terms as ids into ``vocabulary`` with the saturated term frequency of each; ``df`` the
+    document frequency of every term (the engine's IDF modifier recomputes the same idf from its own count).
+    """
+
+    vocabulary: list[str]  # term id -> term, in order of first occurrence over the passages
+    df: npt.NDArray[np.int64]
+    rows: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]
+
+    @classmethod
+    def of(cls, tokenized: list[list[str]], *, k1: float = K1, b: float = B) -> SparseWeights:
+        ids: dict[str, int] = {}
+        counted: list[tuple[list[int], list[int]]] = []
+        lengths = np.zeros(len(tokenized), dtype=np.float64)
+        for i, toks in enumerate(tokenized):
+            toks = toks or [EMPTY_TERM]
+            lengths[i] = len(toks)
+            counts: dict[int, int] = {}
+            for t in toks:
+                tid = ids.setdefault(t, len(ids))
+                counts[tid] = counts.get(tid, 0) + 1
+            counted.append((list(counts), list(counts.values())))
+        avgdl = float(lengths.mean()) if len(lengths) else 1.0
+        df = np.zeros(len(ids), dtype=np.int64)
+        rows: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = []
+        for (term_ids, tfs), dl in zip(counted, lengths, strict=True):
+            tid_arr = np.asarray(term_ids, dtype=np.int64)
+            tf = np.asarray(tfs, dtype=np.float64)
+            df[tid_arr] += 1
+            rows.append((tid_arr, (tf / (tf + k1 * (1 - b + b * dl / avgdl))).astype(np.float32)))
+        return cls(list(ids), df, rows)
+
+    def idf_table(self) -> dict[str, float]:
+        """Lucene idf of every term, as ``BM25Index.idf_table`` computes it."""
+        return idf_table(self.vocabulary, self.df, len(self.rows))
+
+
+def idf_table(vocabulary: list[str], df: npt.NDArray[np.int64], n: int) -> dict[str, float]:
+    """Lucene idf ``ln(1 + (N - df + 0.5) / (df + 0.5))`` of each term of ``vocabulary``."""
+    return {t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for i, t in enumerate(vocabulary) if t}
+
+
+def query_counts(query_tokens: list[str], vocabulary: dict[str, int]) -> tuple[list[int], list[float]]:
+    """The query side of ``SparseWeights``: each known term once, valued by how often the question holds it
+    (bm25s adds a repeated query term's scores once per occurrence); unknown terms are dropped, as bm25s
+    drops them."""
+    counts: dict[int, int] = {}
+    for t in query_tokens:
+        tid = vocabulary.get(t)
+        if tid is not None:
+            counts[tid] = counts.get(tid, 0) + 1
+    return list(counts), [float(c) for c in counts.values()]
+
+
 class BM25Index:
     """BM25 over pre-tokenised passages, saved as bm25s' named .npy/.json files (no pickle)."""
 
@@ -96,12 +165,12 @@ class BM25Index:
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, tokenized: list[list[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+    def build(cls, tokenized: list[list[str]], *, k1: float = K1, b: float = B) -> BM25Index:
         import bm25s
 
         r = bm25s.BM25(k1=k1, b=b, method="lucene")
         # An empty token list would make bm25s drop the row; keep rows aligned with passages.
-        r.index([toks or ["\u2205"] for toks in tokenized], show_progress=False)
+        r.index([toks or [EMPTY_TERM] for toks in tokenized], show_progress=False)
         return cls(r, len(tokenized))
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
@@ -119,6 +188,12 @@ class BM25Index:
         df = np.diff(indptr)
         n = self.n_docs
         return {t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items() if t and i < len(df)}
+
+    @property
+    def params(self) -> tuple[float, float, str]:
+        """(k1, b, method) the index was built with."""
+        r: Any = self._r
+        return float(r.k1), float(r.b), str(r.method)
 
     def save(self, directory: Path) -> None:
         self._r.save(str(directory), allow_pickle=False, show_progress=False)  # type: ignore[attr-defined]

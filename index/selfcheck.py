@@ -63,31 +63,33 @@ def check(
     (given the model, ``embed_passages``) when its stored vector is not the model's vector of its text."""
     passages = index.passages
     rows = sample_rows(len(passages))
+    # From the backend, so that an engine's stored vectors are checked, not a copy (one call for all rows).
+    stored = index.backend.vectors_of(rows) if rows else np.zeros((0, index.manifest.dimension), np.float32)
     if embed_passages is not None and rows:
         fresh = np.asarray(embed_passages([passages[r].norm_text for r in rows]), dtype=np.float32)
-        for row, v in zip(rows, fresh, strict=True):
-            cos = float(np.dot(index.vectors[row], v) / (np.linalg.norm(v) or 1.0))
+        for row, own, v in zip(rows, stored, fresh, strict=True):
+            cos = float(np.dot(own, v) / (np.linalg.norm(v) or 1.0))
             if cos < MODEL_AGREEMENT:
                 raise IndexCorruptError(
-                    f"index {index.path}: the stored vector of passage {passages[row].passage_id} is not the "
+                    f"index {index.where}: the stored vector of passage {passages[row].passage_id} is not the "
                     f"model's vector of its text (cosine {cos:.3f}; row {row}): vectors of another build or order"
                 )
-    for row in rows:
+    for row, own in zip(rows, stored, strict=True):
         p = passages[row]
         same = _Same(passages, row)
         terms = tokenizer(p.norm_text)
         lexical = with_bigrams(p.norm_text, terms) if bigrams else terms
-        cands = index.backend.candidates(index.vectors[row], lexical, DEPTH)
+        cands = index.backend.candidates(own, lexical, DEPTH)
         ids = [int(i) for i in cands.ids]
         if not ids:
-            raise IndexCorruptError(f"index {index.path}: passage {p.passage_id} finds nothing at all")
+            raise IndexCorruptError(f"index {index.where}: passage {p.passage_id} finds nothing at all")
         best_dense = ids[int(cands.dense.argmax())]
         if best_dense not in same or float(cands.dense.max()) < 0.99:
             raise IndexCorruptError(
-                f"index {index.path}: the dense index does not return passage {p.passage_id} for its own vector "
+                f"index {index.where}: the dense index does not return passage {p.passage_id} for its own vector "
                 f"(row {row}; got row {best_dense} at cosine {float(cands.dense.max()):.3f})"
             )
         if lexical and not any(i in same and s > 0 for i, s in zip(ids, cands.lexical, strict=True)):
             raise IndexCorruptError(
-                f"index {index.path}: BM25 does not return passage {p.passage_id} for its own terms (row {row})"
+                f"index {index.where}: BM25 does not return passage {p.passage_id} for its own terms (row {row})"
             )

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index import presentation
-from index.backends import SearchBackend, backend_class
+from index.backends import FileBackend, SearchBackend, backend_class
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.passage import Document, Passage
 from index.records import IndexInfo, SkippedFile
@@ -101,27 +101,37 @@ class Manifest:
 
 @dataclass
 class LoadedIndex:
-    """Everything a searcher needs, read from one build directory."""
+    """Everything a searcher needs, read from one build directory (``load``) or from a search engine
+    (``index.engine_store.load_engine``)."""
 
+    # The build directory; for a build read from an engine, the engine's collection as a relative path that
+    # never exists on disk (``source`` then says where it is).
     path: Path
     manifest: Manifest
     documents: dict[str, Document]
     passages: list[Passage]
-    vectors: npt.NDArray[np.float32]
+    # The build's vectors.npy, in memory; None when the vectors stay in an engine (``backend.vectors_of``).
+    vectors: npt.NDArray[np.float32] | None
     backend: SearchBackend
     # What presenting results needs of each passage, computed at build time (index/presentation.py); None
     # for builds written before it (the searcher then computes it on first use).
     presentation: dict[str, Any] | None = None
+    source: str | None = None  # where an engine build lives (engine and collection), for messages
+
+    @property
+    def where(self) -> str:
+        """The build as messages name it: its directory, or its engine and collection."""
+        return self.source or str(self.path)
 
 
-def _passage_to_json(p: Passage) -> dict[str, Any]:
+def passage_to_json(p: Passage) -> dict[str, Any]:
     d = asdict(p)
     d["section"] = list(p.section)
     d["passage_id"] = p.passage_id
     return d
 
 
-def _passage_from_json(d: dict[str, Any]) -> Passage:
+def passage_from_json(d: dict[str, Any]) -> Passage:
     d = dict(d)
     d.pop("passage_id", None)
     d["section"] = tuple(d["section"])
@@ -134,7 +144,7 @@ def write_build(
     documents: list[Document],
     passages: list[Passage],
     vectors: npt.NDArray[np.float32],
-    backend: SearchBackend,
+    backend: FileBackend,
     extra: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write a complete build beside the live one and return its final directory (not yet live). ``extra``
@@ -150,7 +160,7 @@ def write_build(
             f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
     with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
         for p in passages:
-            f.write(json.dumps(_passage_to_json(p), ensure_ascii=False) + "\n")
+            f.write(json.dumps(passage_to_json(p), ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
     backend.save(tmp)
     if extra is not None:
@@ -191,7 +201,7 @@ def verify(build_dir: Path, manifest: Manifest) -> None:
             raise IndexCorruptError(f"index {build_dir} is damaged: {name} does not match its checksum")
 
 
-def _check_vectors(build_dir: Path, manifest: Manifest, vectors: npt.NDArray[Any]) -> None:
+def check_vectors(build_dir: Path, manifest: Manifest, vectors: npt.NDArray[Any]) -> None:
     """Shape, type and values of the passage vectors: finite, unit length (they are L2-normalised)."""
     if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension or vectors.dtype != np.float32:
         raise IndexCorruptError(
@@ -259,7 +269,7 @@ def load_vectors(root: Path) -> tuple[Manifest, list[Passage], npt.NDArray[np.fl
     build = resolve(root)
     manifest = read_manifest(build)
     try:
-        passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
+        passages = [passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
         vectors = np.load(build / "vectors.npy", allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e
@@ -285,13 +295,13 @@ def load(root: Path) -> LoadedIndex:
     verify(build, manifest)
     try:
         documents = {d["doc_id"]: Document.from_json(d) for d in _jsonl(build / "documents.jsonl")}
-        passages = [_passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
+        passages = [passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
         vectors = np.load(build / "vectors.npy", allow_pickle=False)
         backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann, ann_params=manifest.ann_params)
         shown = presentation.read(build)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e
-    _check_vectors(build, manifest, vectors)
+    check_vectors(build, manifest, vectors)
     if not (len(passages) == manifest.passage_count == vectors.shape[0] == backend.size):
         raise IndexCorruptError(
             f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors, "

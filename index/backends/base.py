@@ -4,7 +4,8 @@ candidates of a question are found.
 The ranking after retrieval — fusion, reranking, the answer decision, highlighting, citations — is
 the same code whatever the backend (``index/search.py``); a backend only answers ``candidates``: which
 passages to consider, with each side's raw score (dense cosine, BM25). ``embedded`` (FAISS + bm25s
-files in the build directory) is the default and, so far, the only one.
+files in the build directory, a ``FileBackend``) is the default; ``qdrant`` (``index/backends/qdrant.py``)
+serves a build published into a search engine (``index/engine_store.py``).
 """
 
 from __future__ import annotations
@@ -40,26 +41,10 @@ class SearchBackend(ABC):
 
     name: ClassVar[str]
 
-    @classmethod
-    @abstractmethod
-    def build(cls, vectors: FloatArray, tokenized: list[list[str]], *, ann: str) -> SearchBackend:
-        """Index the passages' L2-normalised vectors and lexical tokens (same order)."""
-
-    @classmethod
-    @abstractmethod
-    def open(
-        cls, directory: Path, vectors: FloatArray, *, ann: str, ann_params: Mapping[str, Any] | None = None
-    ) -> SearchBackend:
-        """Open what ``save`` wrote into a build directory (``vectors`` are the build's vectors.npy;
-        ``ann_params`` the dense index's parameters recorded in the manifest)."""
-
     @property
     def ann_params(self) -> dict[str, Any]:
         """The dense index's parameters, recorded in the manifest (``ann_params``)."""
         return {}
-
-    @abstractmethod
-    def save(self, directory: Path) -> None: ...
 
     @property
     @abstractmethod
@@ -75,5 +60,31 @@ class SearchBackend(ABC):
         search scores every passage that passes the filter)."""
 
     @abstractmethod
+    def vectors_of(self, rows: list[int]) -> FloatArray:
+        """The stored (L2-normalised) vectors of passages ``rows``, in that order: what the self-check compares
+        with the model's vectors (index/selfcheck.py)."""
+
+    @abstractmethod
     def idf_table(self) -> dict[str, float]:
         """Lucene idf of every lexical term: ln(1 + (N - df + 0.5) / (df + 0.5))."""
+
+
+class FileBackend(SearchBackend):
+    """A backend whose index is files in the build directory: built from the vectors and terms, saved beside
+    them, opened again by ``store.load``."""
+
+    @classmethod
+    @abstractmethod
+    def build(cls, vectors: FloatArray, tokenized: list[list[str]], *, ann: str) -> FileBackend:
+        """Index the passages' L2-normalised vectors and lexical tokens (same order)."""
+
+    @classmethod
+    @abstractmethod
+    def open(
+        cls, directory: Path, vectors: FloatArray, *, ann: str, ann_params: Mapping[str, Any] | None = None
+    ) -> FileBackend:
+        """Open what ``save`` wrote into a build directory (``vectors`` are the build's vectors.npy;
+        ``ann_params`` the dense index's parameters recorded in the manifest)."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> None: ...

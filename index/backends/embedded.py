@@ -17,14 +17,14 @@ import numpy as np
 
 from index import ann as ann_backends
 from index.ann.base import DenseIndex
-from index.backends.base import Candidates, FloatArray, IdArray, SearchBackend
+from index.backends.base import Candidates, FileBackend, FloatArray, IdArray
 from index.lexical import BM25Index
 
 DENSE_FILE = "dense.faiss"
 BM25_DIR = "bm25"
 
 
-class EmbeddedBackend(SearchBackend):
+class EmbeddedBackend(FileBackend):
     name: ClassVar[str] = "embedded"
 
     def __init__(self, vectors: FloatArray, dense: DenseIndex, bm25: BM25Index) -> None:
@@ -74,6 +74,9 @@ class EmbeddedBackend(SearchBackend):
             return Candidates.empty()
         dense_scores = self.vectors[cand] @ query_vector.astype(np.float32)
         return Candidates(cand, dense_scores, bm[cand])
+
+    def vectors_of(self, rows: list[int]) -> FloatArray:
+        return np.asarray(self.vectors[rows], dtype=np.float32)
 
     def idf_table(self) -> dict[str, float]:
         return self.bm25.idf_table()

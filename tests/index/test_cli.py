@@ -36,7 +36,7 @@ def test_top_k_is_checked_against_the_one_limit(capsys: pytest.CaptureFixture[st
 def test_commands_of_the_packages_above_the_core_are_plugged_in() -> None:
     """serve, db and eval come through the youju.commands entry points (the core does not import them)."""
     names = [c.name for c in commands()]
-    assert names == ["build", "ask", "serve", "db", "eval"]
+    assert names == ["build", "publish", "ask", "serve", "db", "eval"]
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

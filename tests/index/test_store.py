@@ -42,6 +42,7 @@ def test_build_writes_named_files_and_manifest(
         assert key in m
     assert m["model"] == "test/hash-bigrams" and m["dimension"] == 64 and m["backend"] == "embedded"
     loaded = store.load(root)
+    assert loaded.vectors is not None
     assert len(loaded.passages) == m["passage_count"] == loaded.vectors.shape[0]
     doc = loaded.documents["huairou-2024-law-based-government-report"]
     assert doc.blocks and doc.format == "txt"

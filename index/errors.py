@@ -45,6 +45,12 @@ class IndexCorruptError(YoujuError):
     code = "index_corrupt"
 
 
+class BackendUnavailableError(YoujuError):
+    """The search engine holding the index (``YOUJU_BACKEND=qdrant``) cannot be reached or refused a request."""
+
+    code = "backend_unavailable"
+
+
 class ModelMismatchError(YoujuError):
     """The index was built by another embedding model than the one asked to query it."""
 

@@ -85,6 +85,8 @@ def create_app(
         runtime.open_feedback()
         runtime.open_state()
         threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()
+        if settings.backend != "embedded":  # replicas follow the engine's live build (no restart)
+            threading.Thread(target=runtime.follow_engine, name="youju-follow", daemon=True).start()
         # The MCP session manager (its task group) lives as long as the application.
         mcp_running: AbstractAsyncContextManager[None] = mcp.running() if mcp is not None else nullcontext()
         async with mcp_running:

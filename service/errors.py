@@ -61,6 +61,7 @@ STATUS: dict[type[core.YoujuError], int] = {
     core.PassageNotFoundError: 404,
     core.IndexNotFoundError: 503,
     core.IndexCorruptError: 503,
+    core.BackendUnavailableError: 503,
     core.ModelMismatchError: 503,
     core.ModelUnavailableError: 503,
     DictionaryError: 400,

@@ -54,7 +54,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     configure_threads(settings)
     tune_memory()
     try:
-        store.resolve(settings.index_dir)
+        if settings.backend == "embedded":  # a replica of the engine never builds: the build job publishes
+            store.resolve(settings.index_dir)
     except IndexNotFoundError:
         from index.pipeline import build
 

@@ -14,7 +14,6 @@ from typing import cast
 from fastapi import Request
 from starlette.types import Scope
 
-from index import store
 from index.config import Settings
 from index.errors import YoujuError
 from index.normalize import to_simplified, to_traditional
@@ -106,6 +105,9 @@ class Runtime:
         self._reload_lock = threading.Lock()
         self._documents: tuple[Searcher, list[DocumentInfo]] | None = None
         self.jobs = Jobs(self.rebuild)
+        # Scale-out mode (YOUJU_BACKEND=qdrant): the engine's state as the last poll found it (None: answering).
+        self.backend_error: str | None = None
+        self._stopping = threading.Event()
 
     # ------------------------------------------------------------------------------ lifecycle
     def batched(self, searcher: Searcher) -> Searcher:
@@ -156,8 +158,36 @@ class Runtime:
         except YoujuError as e:
             log.error("state database %s cannot be used now: %s", db.where, e.message)
 
+    def follow_engine(self) -> None:
+        """Scale-out mode: every ``backend_poll_seconds``, ask the engine which build is live (its alias). A new
+        one is loaded and swapped in without a restart (searches in flight finish on the old one); a replica
+        that started before any build was published loads the first one; a failed load leaves the old build
+        serving and is retried at the next poll. What the poll finds is the engine's health (readiness)."""
+        from index import pipeline
+
+        while not self._stopping.wait(self.settings.backend_poll_seconds):
+            try:
+                live = pipeline.live_build_id(self.settings)
+            except Exception as e:  # noqa: BLE001 - any failure to ask is the engine's state, reported
+                if self.backend_error is None:
+                    log.error("the search engine cannot be reached: %s: %s", type(e).__name__, e)
+                self.backend_error = type(e).__name__
+                continue
+            if self.backend_error is not None:
+                log.info("the search engine answers again")
+            self.backend_error = None
+            current = self.searcher
+            if live is None or self.loading:
+                continue
+            if current is None:
+                self.load()
+            elif live != current.index.manifest.build_id:
+                log.info("the engine's live build is now %s: switching to it", live)
+                self.reload_logged()
+
     def close(self) -> None:
-        """Write what the query log holds and close the databases' connections."""
+        """Stop following the engine, write what the query log holds and close the databases' connections."""
+        self._stopping.set()
         if self.query_log is not None:
             self.query_log.flush()
         for db in self._databases.values():
@@ -254,13 +284,15 @@ class Runtime:
         The embedder (the model) of the current searcher is reused, so a reload costs an index read,
         not a model load. On failure the old searcher keeps serving and the error is raised.
         """
+        from index import pipeline
+
         t0 = time.perf_counter()
         with self._reload_lock:
             old = self.searcher
             new = (
                 self.batched(self.factory(self.settings))
                 if old is None
-                else old.with_index(store.load(self.settings.index_dir))
+                else old.with_index(pipeline.load_index(self.settings))
             )
             warm(new)
             self._reconcile(new)
@@ -307,7 +339,7 @@ class Runtime:
         embedder = searcher.embedder if searcher is not None else make_embedder(self.settings)
         s = self.settings
         report = build_corpus(s, s.corpus_dir, s.index_dir, embedder)
-        if searcher is None or searcher.index.path.resolve() != report.build_dir.resolve():
+        if searcher is None or searcher.index.manifest.build_id != report.build_dir.name:
             self.reload()
         return report.build_dir.name, report.files
 
@@ -378,6 +410,13 @@ class Runtime:
         """Ready once the index is loaded. The database is reported, not required: searches never need it,
         so a replica keeps answering them while feedback, pins and the query log answer 503."""
         index = self.require().index.manifest.info()
+        if self.backend_error is not None:
+            raise ApiError(
+                503,
+                "backend_unavailable",
+                "the search engine cannot be reached; this replica cannot answer questions now",
+                {"Retry-After": "5"},
+            )
         db = self.database_status()
         return ReadinessResponse(index=index, database=None if db is None else "ok" if db.ok else "unavailable")
 

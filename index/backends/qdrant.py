@@ -22,19 +22,44 @@ and the replica needs the vocabulary with its document frequencies anyway for ``
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import warnings
 from typing import Any, ClassVar
 
+import httpx
 import numpy as np
 from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from index.backends.base import Candidates, FloatArray, IdArray, SearchBackend
-from index.errors import IndexCorruptError
+from index.errors import BackendUnavailableError, IndexCorruptError
 from index.lexical import idf_table, query_counts
+
+log = logging.getLogger("youju.search")
 
 DENSE = "dense"
 SPARSE = "bm25"
+
+# What a request to the engine raises when the engine is down, unreachable, or the collection went away
+# (qdrant-client's HTTP layer, its gRPC layer, the transport; local mode says ValueError for a missing
+# collection). Any of these is the engine's state, not a bug of the question: 503 backend_unavailable.
+ENGINE_ERRORS: tuple[type[BaseException], ...] = (
+    ResponseHandlingException,
+    UnexpectedResponse,
+    httpx.HTTPError,
+    OSError,
+    ValueError,
+    RuntimeError,
+)
+
+
+def engine_unavailable(collection: str, e: BaseException) -> BackendUnavailableError:
+    """The error for the caller (no addresses, no library messages: it may reach a citizen); the details go
+    to the log."""
+    log.error("the search engine failed on %s: %s: %s", collection, type(e).__name__, e)
+    return BackendUnavailableError("the search engine cannot be reached; try again shortly")
+
 
 _CLIENTS: dict[tuple[str, str | None], QdrantClient] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -118,6 +143,14 @@ class QdrantBackend(SearchBackend):
         return models.SparseVector(indices=indices, values=values) if indices else None
 
     def candidates(
+        self, query_vector: FloatArray, query_tokens: list[str], k: int, subset: IdArray | None = None
+    ) -> Candidates:
+        try:
+            return self._candidates(query_vector, query_tokens, k, subset)
+        except ENGINE_ERRORS as e:
+            raise engine_unavailable(self.collection, e) from e
+
+    def _candidates(
         self, query_vector: FloatArray, query_tokens: list[str], k: int, subset: IdArray | None = None
     ) -> Candidates:
         qv = np.asarray(query_vector, dtype=np.float32)
@@ -224,7 +257,11 @@ class QdrantBackend(SearchBackend):
     def vectors_of(self, rows: list[int]) -> FloatArray:
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
-        by_row = {row: vec for row, vec, _ in self._stored(sorted(set(rows)), with_sparse=False)}
+        try:
+            stored = self._stored(sorted(set(rows)), with_sparse=False)
+        except ENGINE_ERRORS as e:
+            raise engine_unavailable(self.collection, e) from e
+        by_row = {row: vec for row, vec, _ in stored}
         return np.asarray([by_row[r] for r in rows], dtype=np.float32)
 
     def idf_table(self) -> dict[str, float]:

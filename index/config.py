@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         description="How often `youju serve` asks the engine which build its alias points at, to switch to a "
         "new build without a restart (`qdrant` backend).",
     )
+    backend_replication_factor: int | None = Field(
+        None,
+        ge=1,
+        description="Copies of each shard a build's collection keeps in a Qdrant cluster (so a node can fail "
+        "without losing the index); unset = the engine's default (1). Ignored by the local mode.",
+    )
 
     # --- chunking
     chunk_max_chars: int = Field(220, ge=40, description="Longest passage in characters.")

@@ -208,6 +208,7 @@ def publish(
     batch_size: int = BATCH,
     keep: int = KEEP,
     progress: Progress | None = None,
+    replication_factor: int | None = None,
 ) -> str:
     """Upload the finished local build ``build_dir`` into a new collection, check it, switch the alias
     ``prefix`` to it and prune old builds; returns the collection's name. ``terms``: the passages' lexical terms
@@ -256,8 +257,9 @@ def publish(
             name,
             vectors_config={DENSE: models.VectorParams(size=manifest.dimension, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            replication_factor=replication_factor,
         )
-        client.create_collection(meta_name(name), vectors_config={})
+        client.create_collection(meta_name(name), vectors_config={}, replication_factor=replication_factor)
         done = 0
         for batch in _batches(_passage_points(raw_passages, vectors, weights, shown_rows), batch_size):
             client.upsert(name, points=batch, wait=True)

@@ -180,6 +180,7 @@ def publish_build(
         keep=settings.keep_builds,
         progress=progress,
         batch_size=batch_size or engine_store.BATCH,
+        replication_factor=settings.backend_replication_factor,
     )
 
 

@@ -257,6 +257,9 @@ def publish(
             name,
             vectors_config={DENSE: models.VectorParams(size=manifest.dimension, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            # One shard: the engine's IDF is then counted over the whole build, as youju's BM25 counts it (with
+            # several shards a cluster may count it per shard). Copies of it (replication) give availability.
+            shard_number=1,
             replication_factor=replication_factor,
         )
         client.create_collection(meta_name(name), vectors_config={}, replication_factor=replication_factor)

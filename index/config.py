@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     query_prefix: str | None = Field(None, description="Text put before queries (e5 default: 'query: ').")
     passage_prefix: str | None = Field(None, description="Text put before passages (e5 default: 'passage: ').")
     embed_batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
+    embed_processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes that embed a build's passages in parallel, each with its own copy of the "
+        "model and a share of the cores (`youju build`; index/embed/pool.py). 1 = the building process alone.",
+    )
     ann: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         "auto",
         description="Dense index: `auto` is exact `flat` below 100,000 passages and `ivf` (IVF-SQ8, approximate) "

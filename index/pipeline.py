@@ -128,16 +128,35 @@ def build_corpus(
 def build(
     settings: Settings, *, force: bool = False, progress: bool = False, on_publish: Progress | None = None
 ) -> BuildReport:
-    """Build (or refresh) the configured corpus into the configured index (and engine)."""
-    return build_corpus(
-        settings,
-        settings.corpus_dir,
-        settings.index_dir,
-        make_embedder(settings),
-        force=force,
-        progress=progress,
-        on_publish=on_publish,
-    )
+    """Build (or refresh) the configured corpus into the configured index (and engine); passages embedded by
+    ``embed_processes`` worker processes when more than one."""
+    embedder = make_embedder(settings)
+    pooled = None
+    if settings.embed_processes > 1:
+        from index.embed.pool import PooledEmbedder
+
+        args = {
+            "model": settings.model,
+            "cache_dir": str(settings.cache_dir),
+            "query_prefix": settings.query_prefix,
+            "passage_prefix": settings.passage_prefix,
+            "batch_size": settings.embed_batch_size,
+            "encoder": settings.encoder,
+        }
+        embedder = pooled = PooledEmbedder(embedder, settings.embed_processes, args)
+    try:
+        return build_corpus(
+            settings,
+            settings.corpus_dir,
+            settings.index_dir,
+            embedder,
+            force=force,
+            progress=progress,
+            on_publish=on_publish,
+        )
+    finally:
+        if pooled is not None:
+            pooled.close()
 
 
 # ------------------------------------------------------------------------------------ search engine

@@ -9,8 +9,8 @@ single process would give) and its share of the cores. The standard library's pr
 Where it pays: on a machine with many cores, one process's encoder stops scaling with threads long before
 the cores run out; a pool of processes each with a few threads keeps them busy. ``python -m
 eval.bench_processes`` measures it on a given machine (figures for the 2-core development machine in
-docs/deployment.md); the default is 1. Across machines, the build's checkpoint (``index/checkpoint.py``) and the engine's bulk
-upload are the seams: not a home-made scheduler.
+docs/deployment.md); the default is 1. Across machines, the build's checkpoint (``index/checkpoint.py``)
+and the engine's bulk upload are the seams: not a home-made scheduler.
 """
 
 from __future__ import annotations

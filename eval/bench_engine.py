@@ -104,26 +104,7 @@ class Text:
 
 def real_sources(settings: Settings) -> tuple[list[str], FloatArray]:
     """The real passages (normalised text) and vectors ``synth.load_sources`` reads, in its order."""
-    seen: set[str] = set()
-    texts: list[str] = []
-    vecs: list[FloatArray] = []
-    for build in synth._eval_index_builds(settings.cache_dir):
-        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("model") != settings.model:
-            continue
-        v = np.load(build / "vectors.npy", allow_pickle=False)
-        with (build / "passages.jsonl").open(encoding="utf-8") as f:
-            for row, line in enumerate(f):
-                text = json.loads(line)["norm_text"]
-                if text not in seen:
-                    seen.add(text)
-                    texts.append(text)
-                    vecs.append(v[row])
-    if len(texts) < 500:
-        raise RuntimeError(
-            f"only {len(texts)} real passages under {settings.cache_dir / 'eval-index'}; run `youju eval`"
-        )
-    return texts, np.ascontiguousarray(np.stack(vecs), dtype=np.float32)
+    return synth.real_passages(settings)
 
 
 def sources_of(texts: list[str], vectors: FloatArray) -> tuple[synth.Sources, Text]:

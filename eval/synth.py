@@ -100,9 +100,9 @@ def _eval_index_builds(cache: Path) -> list[Path]:
     return builds
 
 
-def load_sources(settings: Settings | None = None) -> Sources:
-    """The real passages of the evaluation indexes, split into sentences and tokenised (a few seconds)."""
-    settings = settings or Settings()
+def real_passages(settings: Settings) -> tuple[list[str], FloatArray]:
+    """The distinct real passages (normalised text) of the evaluation indexes built with the settings' model,
+    with their vectors, in a stable order."""
     builds = _eval_index_builds(settings.cache_dir)
     seen: set[str] = set()
     texts: list[str] = []
@@ -125,6 +125,13 @@ def load_sources(settings: Settings | None = None) -> Sources:
             f"only {len(texts)} real passages with {model} vectors under {settings.cache_dir / 'eval-index'}; "
             "run `youju eval` once to build the evaluation indexes"
         )
+    return texts, np.ascontiguousarray(np.stack(vecs), dtype=np.float32)
+
+
+def load_sources(settings: Settings | None = None) -> Sources:
+    """The real passages of the evaluation indexes, split into sentences and tokenised (a few seconds)."""
+    settings = settings or Settings()
+    texts, vectors = real_passages(settings)
     tokenizer = JiebaTokenizer()
     vocab: dict[str, int] = {}
     sent_source: list[int] = []
@@ -143,7 +150,7 @@ def load_sources(settings: Settings | None = None) -> Sources:
             sent_chars.append(b - a)
         sent_first.append(len(sent_source))
     return Sources(
-        vectors=np.ascontiguousarray(np.stack(vecs), dtype=np.float32),
+        vectors=vectors,
         sent_source=np.asarray(sent_source, dtype=np.int64),
         sent_chars=np.asarray(sent_chars, dtype=np.int64),
         sent_first=np.asarray(sent_first, dtype=np.int64),

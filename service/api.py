@@ -462,7 +462,7 @@ async def dictionaries(runtime: RuntimeDep) -> DictionaryState:
     "/dictionaries/{name}",
     status_code=202,
     response_model=JobInfo,
-    responses={s: {"model": ErrorResponse} for s in (400, 403, 413, 503)},
+    responses={s: {"model": ErrorResponse} for s in (400, 403, 409, 413, 503)},
 )
 async def save_dictionary(name: dictionary.Name, request: Request, runtime: RuntimeDep) -> JobInfo:
     """Replace one dictionary file (the UTF-8 text as the body). It is checked (400 invalid_dictionary names
@@ -499,13 +499,22 @@ def _job(job: Job) -> JobInfo:
 def _uploads_enabled(runtime: Runtime) -> None:
     if runtime.settings.staff_key is None:
         raise ApiError(403, "uploads_disabled", "document uploads need a staff key (set YOUJU_STAFF_KEY)")
+    if runtime.settings.backend != "embedded":
+        # A replica's corpus directory is its own: a build from it would publish an index of that directory
+        # alone to every replica. The build job owns the corpus in this mode (docs/deployment.md).
+        raise ApiError(
+            409,
+            "uploads_in_build_job",
+            "in scale-out mode (YOUJU_BACKEND=qdrant) documents and dictionaries change in the build job's corpus, "
+            "then the build job publishes; a replica does not build",
+        )
 
 
 @staff.put(
     "/documents/{name}",
     status_code=202,
     response_model=JobInfo,
-    responses={s: {"model": ErrorResponse} for s in (400, 403, 413, 415, 422, 503)},
+    responses={s: {"model": ErrorResponse} for s in (400, 403, 409, 413, 415, 422, 503)},
 )
 async def upload_document(name: str, request: Request, runtime: RuntimeDep) -> JobInfo:
     """Add or replace a document (the raw file as the body). It is checked, stored under the corpus's upload
@@ -525,7 +534,7 @@ async def upload_document(name: str, request: Request, runtime: RuntimeDep) -> J
     "/documents/{name}",
     status_code=202,
     response_model=JobInfo,
-    responses={s: {"model": ErrorResponse} for s in (400, 403, 404, 415, 503)},
+    responses={s: {"model": ErrorResponse} for s in (400, 403, 404, 409, 415, 503)},
 )
 async def delete_document(name: str, runtime: RuntimeDep) -> JobInfo:
     """Remove an uploaded document; a background build takes it out of the index."""

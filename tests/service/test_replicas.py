@@ -164,3 +164,25 @@ def test_readiness_follows_the_engine(
             assert "Errno" not in r.text and "Retry-After" in r.headers
     finally:
         server.stop()
+
+
+def test_a_replica_refuses_uploads_the_build_job_owns_the_corpus(
+    tmp_path: Path, report_corpus: Path, engine_url: str, static_dir: Path
+) -> None:
+    staff = "4c1d8e2f7a9b3c5d6e0f1a2b3c4d5e6f"
+    common: dict[str, Any] = {"backend": "qdrant", "backend_url": engine_url, "staff_key": staff}
+    builder = Settings(**{**make_settings(tmp_path, tmp_path / "index").model_dump(), **common})
+    _publish(builder, report_corpus, tmp_path / "build")
+    server = _replica(tmp_path, "r", static_dir, **common)
+    try:
+        with server.client(headers={"Authorization": f"Bearer {staff}"}) as c:
+            for method, path, body in (
+                ("PUT", "/api/v1/staff/documents/通知.txt", "怀柔区2025年通知。".encode()),
+                ("PUT", "/api/v1/staff/dictionaries/words", "法律顾问\n".encode()),
+            ):
+                r = c.request(method, path, content=body)
+                assert r.status_code == 409, r.text
+                assert r.json()["error"]["code"] == "uploads_in_build_job"
+            assert c.get("/api/v1/staff/jobs").json() == []  # no build was started
+    finally:
+        server.stop()

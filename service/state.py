@@ -48,6 +48,8 @@ AUTH_FAILURES_PER_MINUTE = 10
 QUEUE_CAP_PER_SLOT = 16
 # Seconds a database check (/readyz, the staff status) is reused: probes every second cost one query per 5 s.
 DATABASE_CHECK_SECONDS = 5.0
+# The longest wait before a replica tries again to load a build that failed to load (scale-out mode).
+FOLLOW_BACKOFF_MAX = 300.0
 
 
 def default_searcher_factory(settings: Settings) -> Searcher:
@@ -161,11 +163,15 @@ class Runtime:
     def follow_engine(self) -> None:
         """Scale-out mode: every ``backend_poll_seconds``, ask the engine which build is live (its alias). A new
         one is loaded and swapped in without a restart (searches in flight finish on the old one); a replica
-        that started before any build was published loads the first one; a failed load leaves the old build
-        serving and is retried at the next poll. What the poll finds is the engine's health (readiness)."""
+        that started before any build was published loads the first one. A build that fails to load leaves the
+        old one serving and is tried again after a doubling wait (poll interval up to FOLLOW_BACKOFF_MAX
+        seconds): a broken build is not reloaded, whole, at every poll. What the poll finds is the engine's
+        health (readiness)."""
         from index import pipeline
 
-        while not self._stopping.wait(self.settings.backend_poll_seconds):
+        poll = self.settings.backend_poll_seconds
+        retry: dict[str, tuple[float, float]] = {}  # build id -> (next try, wait after the next failure)
+        while not self._stopping.wait(poll):
             try:
                 live = pipeline.live_build_id(self.settings)
             except Exception as e:  # noqa: BLE001 - any failure to ask is the engine's state, reported
@@ -177,13 +183,26 @@ class Runtime:
                 log.info("the search engine answers again")
             self.backend_error = None
             current = self.searcher
-            if live is None or self.loading:
+            if live is None or self.loading or (current is not None and live == current.index.manifest.build_id):
+                continue
+            next_try, wait = retry.get(live, (0.0, poll))
+            if time.monotonic() < next_try:
                 continue
             if current is None:
                 self.load()
-            elif live != current.index.manifest.build_id:
+                ok = self.searcher is not None
+            else:
                 log.info("the engine's live build is now %s: switching to it", live)
-                self.reload_logged()
+                try:
+                    self.reload()
+                    ok = True
+                except Exception as e:  # noqa: BLE001 - the old build keeps serving; logged, tried again later
+                    log.error("build %s not loaded, still serving the previous one: %s", live, e)
+                    ok = False
+            if ok:
+                retry.clear()
+            else:
+                retry[live] = (time.monotonic() + wait, min(2 * wait, FOLLOW_BACKOFF_MAX))
 
     def close(self) -> None:
         """Stop following the engine, write what the query log holds and close the databases' connections."""

@@ -186,3 +186,34 @@ def test_a_replica_refuses_uploads_the_build_job_owns_the_corpus(
             assert c.get("/api/v1/staff/jobs").json() == []  # no build was started
     finally:
         server.stop()
+
+
+def test_a_build_that_fails_to_load_is_retried_with_growing_waits(
+    tmp_path: Path, report_corpus: Path, engine_url: str, static_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.errors import IndexCorruptError
+
+    common: dict[str, Any] = {"backend": "qdrant", "backend_url": engine_url, "backend_poll_seconds": 0.05}
+    builder = Settings(**{**make_settings(tmp_path, tmp_path / "index").model_dump(), **common})
+    first = _publish(builder, report_corpus, tmp_path / "build")
+    server = _replica(tmp_path, "r", static_dir, **common)
+    real = pipeline.load_index
+    tries: list[float] = []
+
+    def broken(settings: Settings, index_dir: Path | None = None) -> Any:
+        tries.append(time.monotonic())
+        raise IndexCorruptError("damaged collection")
+
+    try:
+        monkeypatch.setattr(pipeline, "load_index", broken)
+        (report_corpus / "新增.md").write_text("# 新增\n\n怀柔区新增说明一则。\n", encoding="utf-8")
+        second = _publish(builder, report_corpus, tmp_path / "build")
+        time.sleep(2.0)
+        # Polled ~40 times in 2 s; tried at waits of 0.05, 0.1, 0.2, 0.4, 0.8 s: a handful of loads, not 40.
+        assert 2 <= len(tries) <= 7, len(tries)
+        with server.client() as c:
+            assert c.get("/readyz").json()["index"]["build_id"] == first  # the old build keeps serving
+        monkeypatch.setattr(pipeline, "load_index", real)
+        _wait_for_build(server, second, timeout=10)
+    finally:
+        server.stop()

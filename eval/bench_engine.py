@@ -63,10 +63,9 @@ from index.backends.embedded import EmbeddedBackend
 from index.backends.qdrant import connect, disconnect
 from index.config import Settings
 from index.dictionary import EMPTY
-from index.lexical import BIGRAMS, BM25Index, JiebaTokenizer, with_bigrams
+from index.lexical import BIGRAMS, BM25Index, JiebaTokenizer
 from index.normalize import Normalizer
 from index.passage import Block, Document, Passage
-from index.sentences import sentence_spans
 
 FloatArray = npt.NDArray[np.float32]
 DEPTH = fusion.CANDIDATES  # what Searcher.rank asks the backend for
@@ -108,42 +107,19 @@ def real_sources(settings: Settings) -> tuple[list[str], FloatArray]:
 
 
 def sources_of(texts: list[str], vectors: FloatArray) -> tuple[synth.Sources, Text]:
-    """``synth.Sources`` of real passages (the same computation as ``synth.load_sources``) with the texts of
+    """``synth.Sources`` of real passages (``synth.sources_from``, as ``synth.load_sources``) with the texts of
     their sentences, and each sentence's matching form and terms for ``presentation.json``."""
     tokenizer = JiebaTokenizer()
     normalizer = Normalizer()
-    vocab: dict[str, int] = {}
-    sent_source: list[int] = []
-    sent_chars: list[int] = []
-    sent_first = [0]
-    indptr = [0]
-    ids: list[int] = []
     sentences: list[str] = []
     shown: list[tuple[str, list[str]]] = []
-    for s, text in enumerate(texts):
-        for a, b in sentence_spans(text) or [(0, len(text))]:
-            sent = text[a:b]
-            tokens = tokenizer(sent)
-            for term in with_bigrams(sent, tokens):
-                ids.append(vocab.setdefault(term, len(vocab)))
-            indptr.append(len(ids))
-            sent_source.append(s)
-            sent_chars.append(b - a)
-            sentences.append(sent)
-            norm = normalizer(sent)
-            shown.append((norm, list(dict.fromkeys(tokens if norm == sent else tokenizer(norm)))))
-        sent_first.append(len(sent_source))
-    src = synth.Sources(
-        vectors=vectors,
-        sent_source=np.asarray(sent_source, dtype=np.int64),
-        sent_chars=np.asarray(sent_chars, dtype=np.int64),
-        sent_first=np.asarray(sent_first, dtype=np.int64),
-        term_indptr=np.asarray(indptr, dtype=np.int64),
-        term_ids=np.asarray(ids, dtype=np.int32),
-        vocab=list(vocab),
-        passage_chars=np.asarray([len(t) for t in texts], dtype=np.int64),
-    )
-    return src, Text(sentences, shown)
+
+    def keep(sent: str, tokens: list[str]) -> None:
+        sentences.append(sent)
+        norm = normalizer(sent)
+        shown.append((norm, list(dict.fromkeys(tokens if norm == sent else tokenizer(norm)))))
+
+    return synth.sources_from(texts, vectors, keep), Text(sentences, shown)
 
 
 # ------------------------------------------------------------------------------------------ local build

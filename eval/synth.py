@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,8 +131,14 @@ def real_passages(settings: Settings) -> tuple[list[str], FloatArray]:
 
 def load_sources(settings: Settings | None = None) -> Sources:
     """The real passages of the evaluation indexes, split into sentences and tokenised (a few seconds)."""
-    settings = settings or Settings()
-    texts, vectors = real_passages(settings)
+    return sources_from(*real_passages(settings or Settings()))
+
+
+def sources_from(
+    texts: list[str], vectors: FloatArray, on_sentence: Callable[[str, list[str]], None] | None = None
+) -> Sources:
+    """``Sources`` of passages (normalised texts, their vectors): split into sentences and tokenised.
+    ``on_sentence`` is told each sentence, in order, with its jieba tokens (before the bigrams)."""
     tokenizer = JiebaTokenizer()
     vocab: dict[str, int] = {}
     sent_source: list[int] = []
@@ -143,11 +150,14 @@ def load_sources(settings: Settings | None = None) -> Sources:
         spans = sentence_spans(text) or [(0, len(text))]
         for a, b in spans:
             sent = text[a:b]
-            for term in with_bigrams(sent, tokenizer(sent)):
+            tokens = tokenizer(sent)
+            for term in with_bigrams(sent, tokens):
                 ids.append(vocab.setdefault(term, len(vocab)))
             indptr.append(len(ids))
             sent_source.append(s)
             sent_chars.append(b - a)
+            if on_sentence is not None:
+                on_sentence(sent, tokens)
         sent_first.append(len(sent_source))
     return Sources(
         vectors=vectors,

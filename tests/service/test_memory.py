@@ -55,8 +55,13 @@ def test_trim_returns_free_heap_memory() -> None:
         PROBE.replace('if sys.argv[1] == "tuned":\n    assert memory.tune()', "")
         + "memory.trim()\nprint(round(rss() - before))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe, "plain"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
-    ).stdout.split()
-    held, trimmed = int(out[0]), int(out[1])
+    # The heap must first hold the freed blocks (the situation trim is for). Where the blocks happened to
+    # be mapped on their own (seen once in a loaded full-suite run), there is nothing to trim: ask again.
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", probe, "plain"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+        ).stdout.split()
+        held, trimmed = int(out[0]), int(out[1])
+        if held > 100:
+            break
     assert held > 100 and trimmed < 20

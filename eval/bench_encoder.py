@@ -1,6 +1,8 @@
-"""The encoders of the embedding model side by side (``YOUJU_ENCODER``): torch fp32, ONNX fp32, ONNX int8.
+"""The encoders of the embedding model side by side (``YOUJU_ENCODER``, ``YOUJU_QUERY_ENCODER``,
+``YOUJU_EMBED_PRECISION``): torch fp32, torch with bfloat16 passages, ONNX fp32, ONNX int8.
 
-    python -m eval.bench_encoder [--encoders torch,onnx,onnx-int8] [--queries 200] [--passages 300] [--repeats 5]
+    python -m eval.bench_encoder [--encoders torch,torch-bf16,onnx,onnx-int8] [--queries 200] [--passages 300]
+                                 [--repeats 5]
 
 Per encoder: the latency of one short query (batch 1, the service's path; p50 over the gold questions, the
 median of the repeats), the throughput of passage embedding (characters per second, batches of
@@ -60,6 +62,18 @@ def query_p50_ms(embedder: Embedder, queries: list[str]) -> float:
     return 1000 * statistics.median(times)
 
 
+def encoder_settings(name: str) -> dict[str, str]:
+    """Settings that run both questions and passages through encoder ``name`` (``torch-bf16``: torch with
+    bfloat16 passages; its questions stay fp32)."""
+    if name.startswith("torch"):
+        return {
+            "encoder": "torch",
+            "query_encoder": "same",
+            "embed_precision": "bf16" if name == "torch-bf16" else "fp32",
+        }
+    return {"encoder": name, "query_encoder": "same"}
+
+
 def chars_per_second(embedder: Embedder, passages: list[str]) -> float:
     t0 = time.perf_counter()
     embedder.embed_passages(passages)
@@ -68,7 +82,7 @@ def chars_per_second(embedder: Embedder, passages: list[str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--encoders", default="torch,onnx,onnx-int8")
+    ap.add_argument("--encoders", default="torch,torch-bf16,onnx,onnx-int8")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--passages", type=int, default=300)
     ap.add_argument("--parity", type=int, default=50, help="queries and passages each compared with torch")
@@ -81,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s: dict[str, float] = {}
     for name in ["torch", *[n for n in names if n != "torch"]]:  # torch first: the reference of parity
         t0 = time.perf_counter()
-        embedders[name] = make_embedder(settings.model_copy(update={"encoder": name}))
+        embedders[name] = make_embedder(settings.model_copy(update=encoder_settings(name)))
         load_s[name] = time.perf_counter() - t0
     queries = gold_questions()[: args.queries]
     passages = paragraphs(settings, settings.chunk_max_chars)[: args.passages]

@@ -259,6 +259,15 @@ def build_throughput(settings: Settings, paragraphs: list[str], work: Path) -> d
 # ------------------------------------------------------------------------------------------- report
 
 
+def passage_encoder(settings: Settings) -> str:
+    """How the build embeds passages: ``torch`` fp32 / bf16 (``YOUJU_EMBED_PRECISION`` on this CPU) or ONNX."""
+    if settings.encoder != "torch":
+        return settings.encoder
+    from index.embed.st import torch_encoder_name
+
+    return torch_encoder_name(settings.embed_precision)
+
+
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("torch", "sentence-transformers", "onnxruntime", "faiss-cpu", "bm25s", "fastapi", "uvicorn"):
@@ -318,7 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", default="1,4,16,64", help="concurrency levels of the HTTP load")
     ap.add_argument("--seconds", type=float, default=20.0, help="duration of each load level")
     ap.add_argument("--build-paragraphs", type=int, default=1000, help="DRCD paragraphs for build throughput")
+    ap.add_argument("--no-write", action="store_true", help="print the figures as JSON; write no document")
     args = ap.parse_args(argv)
+    if not args.build_paragraphs and not args.no_write:
+        ap.error("--build-paragraphs 0 (no build measurement) needs --no-write")
 
     from index.embed.models import resolve_model_path
     from index.pipeline import build, open_searcher
@@ -329,7 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "versions": versions(),
-        "settings": {"encoder": getattr(settings, "encoder", "torch"), "reranker": settings.reranker},
+        "settings": {
+            "passages": passage_encoder(settings),
+            "questions": settings.questions_encoder(),
+            "reranker": settings.reranker,
+        },
     }
     try:
         questions = list(dict.fromkeys(q.text for q in load_gold().questions))
@@ -385,9 +401,13 @@ def main(argv: list[str] | None = None) -> int:
             stages=stage_rows,
             seconds=args.seconds,
         )
-        results["build"] = build_throughput(settings, drcd_paragraphs(args.build_paragraphs), work)
+        if args.build_paragraphs:
+            results["build"] = build_throughput(settings, drcd_paragraphs(args.build_paragraphs), work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if args.no_write:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+        return 0
 
     out: Path = args.out
     img = out.parent / "img" / "perf-load.png"
@@ -408,7 +428,8 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         f"Measured by `python -m eval.bench_perf` on {r['generated_at'][:10]}, in one run, on this machine: "
         f"{m['cpus']} cores ({m['cpu']}), {m['memory GiB']} GiB, {m['platform']}. Versions: "
         + ", ".join(f"{k} {x}" for k, x in v.items())
-        + f". Settings: encoder `{r['settings']['encoder']}`, reranker `{r['settings']['reranker']}`. "
+        + f". Settings (the defaults): questions embedded by `{r['settings']['questions']}`, passages by "
+        f"`{r['settings']['passages']}`, reranker `{r['settings']['reranker']}`. "
         "The raw figures are in [performance.json](performance.json).",
         "",
         "## One question at a time",
@@ -453,8 +474,9 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
     lines += [
         "## Encoders",
         "",
-        "torch fp32 (the default), ONNX fp32 and ONNX int8 compared (latency, throughput, parity, retrieval "
-        "figures): [performance-encoder.md](performance-encoder.md), measured with `python -m eval.bench_encoder`.",
+        "torch (fp32 and bfloat16), ONNX fp32 and ONNX int8 compared (latency, throughput, parity, retrieval "
+        "figures), and why questions and passages use different ones: "
+        "[performance-encoder.md](performance-encoder.md), measured with `python -m eval.bench_encoder`.",
         "",
         "## Scale",
         "",

@@ -63,6 +63,10 @@ class Group:
     gold: np.ndarray  # True for the gold set's own questions, False for added negatives
 
 
+def embedder_name(embedder: object) -> str:
+    return str(getattr(embedder, "query_encoder", getattr(embedder, "encoder", "?")))
+
+
 def _number(qid: str) -> int:
     return int(qid.split("-")[-1])
 
@@ -72,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--negatives", type=int, default=600, help="CMRC2018 questions used as negatives (split in two)")
     ap.add_argument("--min-recall", type=float, default=0.90, help="answerable recall the threshold keeps")
     ap.add_argument("--near-miss-weight", type=float, default=5.0, help="weight of a gold unanswerable question")
+    ap.add_argument(
+        "--threshold-only",
+        action="store_true",
+        help="keep logistic.py's coefficients and choose only the threshold, by the same rule (for another "
+        "query encoder, whose scores shift slightly: docs/performance-encoder.md)",
+    )
     args = ap.parse_args(argv)
     from sklearn.linear_model import LogisticRegression
 
@@ -112,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     near_miss = np.concatenate([g.gold & (g.labels == 0) for g in groups])
     weight = np.where(near_miss, args.near_miss_weight, 1.0)
 
-    model = LogisticRegression(C=10.0, max_iter=5000).fit(X[fit], labels[fit], sample_weight=weight[fit])
-    weights = np.array(model.coef_[0], dtype=np.float64)
-    bias = float(model.intercept_[0])
+    if args.threshold_only:
+        weights = np.array(logistic.WEIGHTS, dtype=np.float64)
+        bias = logistic.BIAS
+    else:
+        model = LogisticRegression(C=10.0, max_iter=5000).fit(X[fit], labels[fit], sample_weight=weight[fit])
+        weights = np.array(model.coef_[0], dtype=np.float64)
+        bias = float(model.intercept_[0])
 
     def conf(x: np.ndarray) -> np.ndarray:
         return np.asarray(1.0 / (1.0 + np.exp(-(x @ weights + bias))))
@@ -143,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         if rec >= args.min_recall:
             best_t = float(t)
     names = ("W_DENSE", "W_COVERAGE", "W_FOREIGN", "W_UNKNOWN", "W_SCOPE", "W_YEAR", "W_UNIT", "W_MARGIN")
-    print("\n".join(f"{k} = {w:.4f}" for k, w in zip(names, weights, strict=True)))
-    print(f"BIAS = {bias:.4f}\nTHRESHOLD = {best_t:.2f}\n")
+    if not args.threshold_only:
+        print("\n".join(f"{k} = {w:.4f}" for k, w in zip(names, weights, strict=True)))
+        print(f"BIAS = {bias:.4f}")
+    print(f"THRESHOLD = {best_t:.2f}  (query encoder {embedder_name(embedder)})\n")
     print("| questions | half | answerable answered | unanswerable refused | no-answer precision | n (unanswerable) |")
     print("|---|---|---|---|---|---|")
     for g in groups:

@@ -36,7 +36,9 @@ SEED = 20241128
 
 def decision_threshold(settings: Settings) -> float:
     """The answer decision's threshold under these settings (reported with the figures)."""
-    return answerability.create(settings.answerability, settings.no_answer_threshold).threshold
+    return answerability.create(
+        settings.answerability, settings.no_answer_threshold, settings.questions_encoder()
+    ).threshold
 
 
 def _versions() -> dict[str, str]:

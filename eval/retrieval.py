@@ -63,7 +63,7 @@ def index_for(
 
 def query_vectors(embedder: Embedder, searcher: Searcher, texts: list[str], cache: Path) -> np.ndarray[Any, Any]:
     normed = [searcher.normalizer(t) for t in texts]
-    key = hashlib.sha256(("\x1e".join(normed) + vectors_key(embedder)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\x1e".join(normed) + vectors_key(embedder, queries=True)).encode()).hexdigest()[:16]
     path = cache / f"queries-{key}.npy"
     if path.exists():
         cached: np.ndarray[Any, Any] = np.load(path, allow_pickle=False)

@@ -42,8 +42,9 @@ VERSION = 1
 
 
 def mine(settings: Settings, out: Path) -> dict[str, int]:
-    """Write one JSON line per question: its half, the question and passages in matching form."""
-    emb = make_embedder(settings)
+    """Write one JSON line per question: its half, the question and passages in matching form. Mined with
+    the torch encoder for questions and passages alike, as the recipe in docs/reranker.md was."""
+    emb = make_embedder(settings.model_copy(update={"query_encoder": "same", "embed_precision": "fp32"}))
     rng = random.Random(SEED)
     counts: dict[str, int] = {}
     out.parent.mkdir(parents=True, exist_ok=True)

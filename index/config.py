@@ -88,10 +88,22 @@ class Settings(BaseSettings):
     )
     encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
         "torch",
-        description="How the embedding model runs: `torch` (sentence-transformers), `onnx` (exported to ONNX once, "
-        "offline, fp32) or `onnx-int8` (ONNX quantised to int8: about 2x faster queries, vectors within cosine "
-        "0.99 of torch's, no torch import when serving; no-answer accuracy 0.007 lower in evaluation). Indexes "
-        "built with one are searched with any (docs/performance.md).",
+        description="How the embedding model runs for passages (and for questions when `query_encoder` is "
+        "`same`): `torch` (sentence-transformers), `onnx` (exported to ONNX once, offline, fp32) or `onnx-int8` "
+        "(ONNX quantised to int8, vectors within cosine 0.99 of torch's). Indexes built with one are searched "
+        "with any (docs/performance-encoder.md).",
+    )
+    query_encoder: Literal["same", "torch", "onnx", "onnx-int8"] = Field(
+        "onnx-int8",
+        description="How the embedding model runs for questions: `onnx-int8` (about 4x faster than torch for one "
+        "question, no torch import when serving; made offline at first use), `torch`, `onnx`, or `same` as "
+        "`encoder`. A server that never rebuilds never loads the passage encoder (docs/performance-encoder.md).",
+    )
+    embed_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto",
+        description="Arithmetic of the torch encoder for passages: `bf16` runs a build's batches in bfloat16 "
+        "autocast (vectors within cosine 0.9999 of fp32), `fp32`, or `auto`: bf16 where the CPU has AMX or "
+        "AVX-512 BF16, else fp32. Questions always run in fp32.",
     )
     query_prefix: str | None = Field(None, description="Text put before queries (e5 default: 'query: ').")
     passage_prefix: str | None = Field(None, description="Text put before passages (e5 default: 'passage: ').")
@@ -353,6 +365,10 @@ class Settings(BaseSettings):
         '"doc_type": "...", "year": 2024, "issuer": "...", "section": "..."}} (all given must hold; at least one). '
         "`all` is reserved (every document); a set name takes precedence over a document id of the same name.",
     )
+
+    def questions_encoder(self) -> str:
+        """The encoder that embeds questions: ``query_encoder``, or ``encoder`` when that is ``same``."""
+        return self.encoder if self.query_encoder == "same" else self.query_encoder
 
     def dify_scoped_keys(self) -> dict[str, frozenset[str]]:
         """``dify_keys`` parsed (ValueError without any key in its message when malformed)."""

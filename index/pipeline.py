@@ -88,6 +88,8 @@ def make_embedder(settings: Settings) -> Embedder:
         settings.passage_prefix,
         settings.embed_batch_size,
         settings.encoder,
+        settings.query_encoder,
+        settings.embed_precision,
     )
 
 
@@ -142,6 +144,7 @@ def build(
             "passage_prefix": settings.passage_prefix,
             "batch_size": settings.embed_batch_size,
             "encoder": settings.encoder,
+            "precision": settings.embed_precision,
         }
         embedder = pooled = PooledEmbedder(embedder, settings.embed_processes, args)
     try:
@@ -232,7 +235,9 @@ def searcher_for(settings: Settings, index: store.LoadedIndex, embedder: Embedde
     return Searcher(
         index,
         embedder,
-        answerability=answerability.create(settings.answerability, settings.no_answer_threshold),
+        answerability=answerability.create(
+            settings.answerability, settings.no_answer_threshold, settings.questions_encoder()
+        ),
         reranker=make_reranker(settings),
         max_query_chars=settings.max_query_chars,
         max_top_k=settings.max_top_k,

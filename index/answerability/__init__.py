@@ -10,10 +10,10 @@ __all__ = ["MODELS", "Answerability", "Decision", "Signals", "create"]
 MODELS: dict[str, type[LogisticAnswerability]] = {LogisticAnswerability.name: LogisticAnswerability}
 
 
-def create(name: str, threshold: float | None = None) -> Answerability:
-    """The named model; ``threshold`` overrides its calibrated one."""
+def create(name: str, threshold: float | None = None, query_encoder: str = "torch") -> Answerability:
+    """The named model; ``threshold`` overrides its calibrated one (calibrated per ``query_encoder``)."""
     try:
         cls = MODELS[name]
     except KeyError:
         raise ValueError(f"unknown answerability model {name!r}; choose one of {sorted(MODELS)}") from None
-    return cls(threshold)
+    return cls(threshold, query_encoder)

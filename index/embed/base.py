@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
+#: Arithmetic of a torch encoder's passages (``YOUJU_EMBED_PRECISION``, ``index/embed/st.py``).
+Precision = Literal["auto", "fp32", "bf16"]
 
 
 class Embedder(Protocol):
@@ -26,7 +28,9 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> Vectors: ...
 
 
-def vectors_key(embedder: Embedder) -> str:
-    """What cached vectors depend on: the model, and the encoder unless torch (so keys made before there
-    were encoders stay valid)."""
-    return embedder.model_id + ("" if embedder.encoder == "torch" else f"|{embedder.encoder}")
+def vectors_key(embedder: Embedder, *, queries: bool = False) -> str:
+    """What cached vectors depend on: the model, and the encoder unless torch fp32 (so keys made before there
+    were encoders stay valid). Questions and passages may be embedded by different encoders
+    (``index/embed/split.py``): ``queries=True`` keys question vectors."""
+    encoder = getattr(embedder, "query_encoder", embedder.encoder) if queries else embedder.encoder
+    return embedder.model_id + ("" if encoder == "torch" else f"|{encoder}")

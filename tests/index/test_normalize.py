@@ -112,3 +112,22 @@ def test_simplified_view_of_every_corpus_line_changes_characters_only() -> None:
         changed += out != line
     assert changed > len(lines) // 2  # it is a Traditional-script report: most lines do change
     assert "执行率" in to_simplified("執行率") and "核心条款" in to_simplified("核心條款")
+
+
+def test_script_detection_is_opencc_t2s_decided_fast() -> None:
+    """The character-table detection decides as OpenCC's full t2s on every line of the shipped report, every
+    gold question and the characters Simplified text shares with Traditional (乾隆, the surname 於)."""
+    import json
+
+    from index.normalize import opencc_converter
+    from tests.helpers import REPORT_DIR, ROOT
+
+    texts = [
+        line for path in sorted(REPORT_DIR.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    for path in sorted((ROOT / "eval" / "gold").glob("*.jsonl")):
+        texts += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    texts += ["清朝乾隆十八年", "天氣乾燥", "於姓", "於是他說", "覆盖率", "乾隆皇帝的書法", "abc", ""]
+    t2s = opencc_converter("t2s")
+    assert [is_traditional(t) for t in texts] == [t2s(t) != t for t in texts]
+    assert not is_traditional("清朝乾隆十八年") and is_traditional("天氣乾燥")

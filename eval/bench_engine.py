@@ -133,10 +133,18 @@ def compact(corpus: synth.Corpus) -> synth.Corpus:
 
 
 def write_local_build(
-    root: Path, src: synth.Sources, text: Text, n: int, seed: int, model: str, timings: dict[str, float]
+    root: Path,
+    src: synth.Sources,
+    text: Text,
+    n: int,
+    seed: int,
+    model: str,
+    timings: dict[str, float],
+    ann_kind: str = "flat",
 ) -> tuple[Path, list[list[str]], synth.Corpus]:
     """A real youju build directory of ``n`` synthetic passages; returns it, the passages' lexical terms and
-    the corpus."""
+    the corpus. ``ann_kind``: the dense index, resolved as ``youju build`` resolves it (``auto``: ``ivf`` from
+    100 k passages); ``flat`` here, so that the engine's exact candidates compare with the embedded ones."""
     t0 = time.perf_counter()
     corpus = compact(synth.generate(src, n, seed=seed))
     # The same sentence plan generate() drew (its first use of a fresh generator with this seed).
@@ -178,7 +186,8 @@ def write_local_build(
     timings["records_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    dense = ann.create("flat", corpus.vectors.shape[1])
+    kind = ann.resolve(ann_kind, n)
+    dense = ann.create(kind, corpus.vectors.shape[1])
     dense.add(corpus.vectors)
     backend = EmbeddedBackend(corpus.vectors, dense, BM25Index(synth.bm25s_retriever(corpus), n))
     timings["index_s"] = time.perf_counter() - t0
@@ -194,7 +203,7 @@ def write_local_build(
         passage_prefix="passage: ",
         normalizer=normalizer.name,
         tokenizer=tokenizer.name + BIGRAMS,
-        ann="flat",
+        ann=kind,
         ann_params=backend.ann_params,
         corpus_fingerprint=fingerprint,
         document_count=len(documents),
@@ -207,15 +216,7 @@ def write_local_build(
     )
 
     def write_presentation(build_dir: Path) -> None:
-        data = {
-            "version": presentation.VERSION,
-            "normalizer": normalizer.name,
-            "tokenizer": tokenizer.name,
-            "passages": shown_rows,
-        }
-        (build_dir / presentation.FILE).write_text(
-            json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-        )
+        presentation.write_rows(build_dir, shown_rows, normalizer.name, tokenizer.name)
 
     t0 = time.perf_counter()
     final = store.write_build(root, manifest, documents, passages, corpus.vectors, backend, extra=write_presentation)

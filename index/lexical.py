@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,13 +181,12 @@ class BM25Index:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._r.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
 
-    def idf_table(self) -> dict[str, float]:
-        """Lucene idf of every vocabulary term: ln(1 + (N - df + 0.5) / (df + 0.5))."""
+    def idf_table(self) -> Mapping[str, float]:
+        """Lucene idf of every vocabulary term: ln(1 + (N - df + 0.5) / (df + 0.5)), computed for a term when
+        it is looked up (a dictionary of every term cost seconds and hundreds of MB at a million passages)."""
         vocab: dict[str, int] = self._r.vocab_dict  # type: ignore[attr-defined]
-        indptr = np.asarray(self._r.scores["indptr"])  # type: ignore[attr-defined]
-        df = np.diff(indptr)
-        n = self.n_docs
-        return {t: float(np.log1p((n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in vocab.items() if t and i < len(df)}
+        indptr = self._r.scores["indptr"]  # type: ignore[attr-defined]
+        return IdfTable(vocab, indptr, self.n_docs)
 
     @property
     def params(self) -> tuple[float, float, str]:
@@ -199,8 +198,53 @@ class BM25Index:
         self._r.save(str(directory), allow_pickle=False, show_progress=False)  # type: ignore[attr-defined]
 
     @classmethod
-    def load(cls, directory: Path, n_docs: int) -> BM25Index:
+    def load(cls, directory: Path, n_docs: int, *, mmap: bool = True) -> BM25Index:
+        """Read what ``save`` wrote; ``mmap``: its arrays memory-mapped (only the postings that questions touch
+        become resident: 1.3 GB of arrays at a million passages)."""
         import bm25s
 
-        r = bm25s.BM25.load(str(directory), allow_pickle=False, mmap=False)
+        r = bm25s.BM25.load(str(directory), allow_pickle=False, mmap=mmap, show_progress=False)
         return cls(r, n_docs)
+
+
+class IdfTable(Mapping[str, float]):
+    """``BM25Index.idf_table`` as a read-only mapping over bm25s' vocabulary and its postings' pointers: the
+    same floats as a dictionary of every term, computed on lookup."""
+
+    def __init__(self, vocab: dict[str, int], indptr: npt.NDArray[Any], n: int) -> None:
+        self._vocab = vocab
+        self._indptr = indptr
+        self._n = n
+        self._terms = len(indptr) - 1
+        # Highlighting looks the same terms up many times per question: each idf is computed once.
+        self._memo: dict[str, float] = {}
+
+    def _id(self, term: object) -> int | None:
+        i = self._vocab.get(term) if isinstance(term, str) and term else None
+        return i if i is not None and i < self._terms else None
+
+    def __getitem__(self, term: str) -> float:
+        idf = self._memo.get(term)
+        if idf is not None:
+            return idf
+        i = self._id(term)
+        if i is None:
+            raise KeyError(term)
+        df = np.int64(self._indptr[i + 1]) - np.int64(self._indptr[i])
+        idf = self._memo[term] = float(np.log1p((self._n - df + 0.5) / (df + 0.5)))
+        return idf
+
+    def get(self, term: str, default: Any = None) -> Any:
+        try:
+            return self[term]
+        except KeyError:
+            return default
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._memo or self._id(term) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t in self._vocab if self._id(t) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -18,16 +18,21 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+
+from index import table
 from index.passage import Document, Passage
 from index.sentences import sentence_spans
 
 FILE = "presentation.json"
 VERSION = 1
+# Byte offsets of the rows of FILE (in the build's ``rows/`` directory, ``index/table.py``).
+OFFSETS = "presentation.offsets.npy"
 
 _HAS_FIGURE = re.compile(r"\d")
 _NON_WORD = re.compile(r"\W+")
@@ -98,13 +103,29 @@ def write(
     tokenizer_name: str,
 ) -> None:
     """Write ``presentation.json`` into a build directory (before its checksums are taken)."""
-    data = {
-        "version": VERSION,
-        "normalizer": normalizer_name,
-        "tokenizer": tokenizer_name,
-        "passages": compute(documents, passages, normalize, tokenize),
-    }
-    (build_dir / FILE).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    write_rows(build_dir, compute(documents, passages, normalize, tokenize), normalizer_name, tokenizer_name)
+
+
+def write_rows(build_dir: Path, rows: Iterable[dict[str, Any]], normalizer_name: str, tokenizer_name: str) -> None:
+    """Write ``presentation.json`` of the stored ``rows`` (``compute``'s form, row order), and the byte offset
+    of every row in it (``rows/presentation.offsets.npy``), so that a searcher decodes a row when it shows it
+    instead of reading the whole file (gigabytes at a million passages). The file is the same JSON object
+    as ever: a reader that ignores the offsets reads it whole."""
+    head = {"version": VERSION, "normalizer": normalizer_name, "tokenizer": tokenizer_name}
+    prefix = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"passages":['
+    offsets: list[int] = []
+    with open(build_dir / FILE, "wb") as f:
+        at = f.write(prefix.encode("utf-8"))
+        for i, row in enumerate(rows):
+            offsets.append(at)
+            at += f.write(
+                (("," if i else "") + json.dumps(row, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")
+            )
+        offsets.append(at)
+        f.write(b"]}")
+    # A row's bytes start with the comma that separates it from the one before; the decoder strips it.
+    (build_dir / table.ROWS).mkdir(exist_ok=True)
+    np.save(build_dir / table.ROWS / OFFSETS, np.asarray(offsets, dtype=np.int64), allow_pickle=False)
 
 
 def read(build_dir: Path) -> dict[str, Any] | None:
@@ -118,6 +139,29 @@ def read(build_dir: Path) -> dict[str, Any] | None:
     return data
 
 
+def open_rows(build_dir: Path) -> dict[str, Any] | None:
+    """Like ``read``, but with ``passages`` a ``table.MappedRows`` that decodes a row when it is used, when the
+    build has ``rows/presentation.offsets.npy``; ``read`` itself otherwise (builds written before it)."""
+    path, offsets_path = build_dir / FILE, build_dir / table.ROWS / OFFSETS
+    if not path.is_file() or not offsets_path.is_file():
+        return read(build_dir)
+    offsets = np.load(offsets_path, mmap_mode="r", allow_pickle=False)
+    if offsets.dtype != np.int64 or int(offsets[-1]) != path.stat().st_size - 2:
+        raise ValueError(f"{table.ROWS}/{OFFSETS} does not match {FILE}")
+    rows = table.MappedRows(path, offsets, _row, cache=table.CACHE)
+    data = json.loads(rows.prefix().decode("utf-8") + "]}")
+    if not isinstance(data, dict):
+        raise ValueError(f"{FILE} is not a JSON object")
+    data["passages"] = rows
+    return data
+
+
+def _row(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"a row of {FILE} is not a JSON object")
+    return value
+
+
 class Presentation:
     """Sentences and terms of passages and shown spans for one searcher: from the build's file when it was
     computed with this normaliser and tokeniser, else computed on first use; memoised either way."""
@@ -129,16 +173,22 @@ class Presentation:
         normalize: Normalize,
         tokenize: Tokenize,
         stored: dict[str, Any] | None = None,
+        row_of_span: Callable[[str, int, int], int | None] | None = None,
     ) -> None:
+        """``stored``: ``read`` or ``open_rows`` of the build (its rows a list or a ``table.MappedRows``).
+        ``row_of_span``: the row whose span is exactly ``(doc_id, start, end)`` (``PassageTable.row_of_span``);
+        without it, a dictionary over ``passages`` (a build in memory)."""
         self._documents = documents
         self._passages = passages
         self._normalize = normalize
         self._tokenize = tokenize
         rows = stored.get("passages") if stored is not None else None
-        self._stored: list[dict[str, Any]] | None = (
-            rows if isinstance(rows, list) and len(rows) == len(passages) else None
-        )
-        self._by_span = {(p.doc_id, p.start, p.end): i for i, p in enumerate(passages)}
+        usable = isinstance(rows, list | table.MappedRows) and len(rows) == len(passages)
+        self._stored: Sequence[dict[str, Any]] | None = cast("Sequence[dict[str, Any]]", rows) if usable else None
+        if row_of_span is None:
+            by_span = {(p.doc_id, p.start, p.end): i for i, p in enumerate(passages)}
+            row_of_span = lambda doc_id, start, end: by_span.get((doc_id, start, end))  # noqa: E731
+        self._row_of_span = row_of_span
         self._terms: dict[int, frozenset[str]] = {}
         self._spans: dict[tuple[str, int, int], tuple[Sentence, ...]] = {}
         self._lock = threading.Lock()
@@ -164,7 +214,7 @@ class Presentation:
         hit = self._spans.get(key)
         if hit is not None:
             return hit
-        row = self._by_span.get(key)
+        row = self._row_of_span(doc_id, start, end)
         if row is not None and self._stored is not None:
             found = tuple(Sentence.of(s, e, norm, terms) for s, e, norm, terms in self._stored[row]["sentences"])
         else:

@@ -47,6 +47,7 @@ from index.rerank.pairs import passage_side
 from index.scope import QueryScope, Scopes, query_scope
 from index.store import LoadedIndex
 from index.synonyms import Expander
+from index.table import PassageTable
 
 # Passages of one paragraph that touch and score within this share of the paragraph's best are shown
 # as one result (so a paragraph is never listed twice and an answer split over two chunks stays whole).
@@ -54,7 +55,6 @@ MERGE_RATIO = 0.8
 # Results one question may ask for (YOUJU_MAX_TOP_K's default).
 MAX_TOP_K = 20
 
-_DIGIT = re.compile(r"\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\d年?|年")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -197,16 +197,19 @@ class Searcher:
             )
         # The BM25 index holds character bigrams when its manifest says so (builds before them do not).
         self._bigrams = m.tokenizer.endswith(BIGRAMS)
-        self._by_id = {p.passage_id: i for i, p in enumerate(index.passages)}
+        # The passages as a table: rows decoded on demand, the columns ranking reads for every candidate as
+        # arrays, lookups by id, paragraph and span without a dictionary per passage (index/table.py).
+        self.table = (
+            index.passages
+            if isinstance(index.passages, PassageTable)
+            else PassageTable.of(index.passages, list(index.documents))
+        )
         self._idf = index.backend.idf_table()
         # A term no passage contains gets the idf of document frequency 0: rarer than any known term.
         n = len(index.passages)
         self._unknown_idf = math.log1p((n + 0.5) / 0.5)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
-        self._para_rows: dict[tuple[str, int], list[int]] = {}
-        for i, p in enumerate(index.passages):
-            self._para_rows.setdefault(p.paragraph_key, []).append(i)
         self.scopes = Scopes(index.documents.values(), self.normalizer)
         # Sentences and terms of what results show: from the build when it stored them for this normaliser
         # and tokeniser (index/presentation.py), else computed once on first use.
@@ -219,7 +222,12 @@ class Searcher:
             and stored.get("tokenizer") == name
         )
         self.presentation = Presentation(
-            index.documents, index.passages, self.normalizer, self.tokenizer, stored if usable else None
+            index.documents,
+            self.table,
+            self.normalizer,
+            self.tokenizer,
+            stored if usable else None,
+            row_of_span=self.table.row_of_span,
         )
         # Answers to repeated questions (hotline staff ask the same ones all day): core-level, so a pinned
         # answer (service/pins.py, applied after the search) is never cached here.
@@ -227,12 +235,6 @@ class Searcher:
         self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
         self._answers_lock = threading.Lock()
         self.figure_penalty = fusion.FIGURE_PENALTY
-        self._has_figure = np.array([bool(_DIGIT.search(p.text)) for p in index.passages], dtype=bool)
-        self._doc_of_row = np.array([0] * len(index.passages), dtype=np.int64)
-        self._doc_ids = list(index.documents)
-        doc_pos = {d: i for i, d in enumerate(self._doc_ids)}
-        for i, p in enumerate(index.passages):
-            self._doc_of_row[i] = doc_pos[p.doc_id]
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher of another build with the same model and configuration (a reload reuses the model)."""
@@ -336,7 +338,7 @@ class Searcher:
         fused = fusion.fuse(cands.dense, cands.lexical, method, weight)
         if self.figure_penalty and asks_for_figure(nq):
             # A question for a quantity is not answered by a passage without a single figure.
-            fused = fusion.figure_prior(fused, self._has_figure[cands.ids], self.figure_penalty)
+            fused = fusion.figure_prior(fused, self.table.figure[cands.ids], self.figure_penalty)
         judged: dict[int, float] = {}
         if self.reranker is not None:
             read = fusion.rerank_top(fused, self.rerank_candidates)
@@ -348,15 +350,15 @@ class Searcher:
             fused = fusion.rerank_blend(fused, read, probs, self.rerank_weight)
             judged = {r: float(p) for r, p in zip(rows_read, probs, strict=True)}
         if priors:
-            by_doc = np.array([priors.get(d, 0.0) for d in self._doc_ids], dtype=np.float32)
-            fused = fused + by_doc[self._doc_of_row[cands.ids]]
+            by_doc = np.array([priors.get(d, 0.0) for d in self.table.doc_ids], dtype=np.float32)
+            fused = fused + by_doc[self.table.doc[cands.ids]]
         order = np.argsort(-fused, kind="stable")
         seen: set[tuple[str, int]] = set()
         rows: list[int] = []
         scores: list[float] = []
         for o in order:
             row = int(cands.ids[o])
-            key = ix.passages[row].paragraph_key
+            key = self.table.paragraph_key(row)
             if key in seen:
                 continue
             seen.add(key)
@@ -366,8 +368,8 @@ class Searcher:
                 break
         top = int(cands.ids[order[0]])
         dense_top = float(cands.dense[order[0]])
-        top_key = ix.passages[top].paragraph_key
-        second = next((float(fused[o]) for o in order if ix.passages[int(cands.ids[o])].paragraph_key != top_key), None)
+        top_key = self.table.paragraph_key(top)
+        second = next((float(fused[o]) for o in order if self.table.paragraph_key(int(cands.ids[o])) != top_key), None)
         margin = 1.0 if second is None else float(fused[order[0]]) - second
         by_row = {int(c): float(f) for c, f in zip(cands.ids, fused, strict=True)}
         # Coverage counts what the question asks about, not where or when: 怀柔区长是谁 shares 怀柔区 with
@@ -427,10 +429,12 @@ class Searcher:
     def _subset(self, f: Filters) -> np.ndarray[Any, Any]:
         docs = {d for d, doc in self.index.documents.items() if self._doc_passes(doc, f)}
         want = self.normalizer(f.section) if f.section is not None else None
-        return np.array(
-            [i for i, p in enumerate(self.index.passages) if p.doc_id in docs and self._in_section(p, want)],
-            dtype=np.int64,
-        )
+        # Rows of the documents that pass, from the document column; only a section filter decodes passages.
+        positions = [i for i, d in enumerate(self.table.doc_ids) if d in docs]
+        rows = np.flatnonzero(np.isin(self.table.doc, positions)).astype(np.int64)
+        if want is None:
+            return rows
+        return np.array([int(i) for i in rows if self._in_section(self.table[int(i)], want)], dtype=np.int64)
 
     def _in_section(self, p: Passage, want: str | None) -> bool:
         """``want`` is a section filter in matching form; it matches any heading of the passage's path that
@@ -540,12 +544,12 @@ class Searcher:
         doc = ix.documents[best.doc_id]
         # Grow the span over touching passages of the same paragraph that also score well.
         start, end = best.start, best.end
-        siblings = self._para_rows[best.paragraph_key]
+        siblings = self.table.paragraph_rows(best.doc_id, best.paragraph)
         changed = True
         while changed:
             changed = False
             for si in siblings:
-                p = ix.passages[si]
+                p = self.table[si]
                 near = p.end >= start - 1 and p.start <= end + 1
                 if near and (p.start < start or p.end > end) and fused.get(si, -math.inf) >= MERGE_RATIO * score:
                     start, end = min(start, p.start), max(end, p.end)
@@ -571,7 +575,7 @@ class Searcher:
     def cite(self, passage_id: str, query: str, score: float = 1.0) -> Result:
         """Passage ``passage_id`` as a result for ``query`` (its answering sentences highlighted): how a
         passage chosen by staff (a pinned answer) is shown, exactly like a found one."""
-        row = self._by_id.get(passage_id)
+        row = self.table.row_of_id(passage_id)
         if row is None:
             raise PassageNotFoundError(f"no passage with id {passage_id!r} in the live index")
         nq, tokens = self.analyze(query)
@@ -586,7 +590,7 @@ class Searcher:
         return next((p.passage_id for p in self.index.passages if "".join(p.text.split()) == want), None)
 
     def has_passage(self, passage_id: str) -> bool:
-        return passage_id in self._by_id
+        return self.table.row_of_id(passage_id) is not None
 
     def in_corpus(self, term: str) -> bool:
         """Whether some passage holds the lexical term ``term`` (a word of ``analyze``)."""
@@ -594,7 +598,7 @@ class Searcher:
 
     def passage(self, passage_id: str) -> PassageView:
         """One passage with its paragraph and the neighbouring paragraphs (for display)."""
-        i = self._by_id.get(passage_id)
+        i = self.table.row_of_id(passage_id)
         if i is None:
             raise PassageNotFoundError(f"no passage with id {passage_id!r} in the live index")
         ix = self.index
@@ -602,7 +606,7 @@ class Searcher:
         doc = ix.documents[p.doc_id]
 
         def para(number: int) -> ParagraphView | None:
-            members = self._para_rows.get((p.doc_id, number))
+            members = self.table.paragraph_rows(p.doc_id, number)
             if not members:
                 return None
             q = ix.passages[members[0]]
@@ -625,8 +629,8 @@ class Searcher:
 
     def documents(self) -> list[DocumentInfo]:
         counts: dict[str, int] = {}
-        for p in self.index.passages:
-            counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+        for d, c in zip(self.table.doc_ids, self.table.doc_counts().tolist(), strict=True):
+            counts[d] = counts.get(d, 0) + c
         return [
             DocumentInfo(
                 document_id=d.doc_id,

@@ -10,7 +10,7 @@ passage's own terms must return it among its candidates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ class _Same:
     """Rows holding the same text as ``row`` (a repeated paragraph is found as any of its copies); the scan
     over every passage happens only when the row itself was not the one found."""
 
-    def __init__(self, passages: list[Passage], row: int) -> None:
+    def __init__(self, passages: Sequence[Passage], row: int) -> None:
         self.passages, self.row = passages, row
         self._rows: set[int] | None = None
 

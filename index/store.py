@@ -11,6 +11,9 @@ Layout of an index root::
         vectors.npy           float32 [passages, dimension], L2-normalised (also the embedding cache)
         presentation.json     per passage: lexical terms, sentences with offsets, matching form and terms
                               (index/presentation.py; builds before it lack it and are presented lazily)
+        rows/                 byte offsets of the rows of passages.jsonl and presentation.json, and the
+                              per-row columns ranking reads (index/table.py): a loaded build maps these and
+                              decodes a passage when it is used (builds before them are read whole)
         ...                   the storage backend's own files (``index/backends/``; embedded: dense.faiss, bm25/)
 
 A build is written to ``builds/.tmp-*`` and renamed when complete, then ``current`` is switched; a
@@ -25,19 +28,24 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from index import presentation
+from index import presentation, table
 from index.backends import FileBackend, SearchBackend, backend_class
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.passage import Document, Passage
 from index.records import IndexInfo, SkippedFile
+from index.table import PassageTable, passage_from_json, passage_to_json
+
+__all__ = ["passage_from_json", "passage_to_json"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -109,8 +117,11 @@ class LoadedIndex:
     path: Path
     manifest: Manifest
     documents: dict[str, Document]
-    passages: list[Passage]
-    # The build's vectors.npy, in memory; None when the vectors stay in an engine (``backend.vectors_of``).
+    # A ``table.PassageTable`` for a build directory (decoded on demand when the build has ``rows/``); a list
+    # for a build read from an engine.
+    passages: Sequence[Passage]
+    # The build's vectors.npy (memory-mapped: read-only); None when the vectors stay in an engine
+    # (``backend.vectors_of``).
     vectors: npt.NDArray[np.float32] | None
     backend: SearchBackend
     # What presenting results needs of each passage, computed at build time (index/presentation.py); None
@@ -122,20 +133,6 @@ class LoadedIndex:
     def where(self) -> str:
         """The build as messages name it: its directory, or its engine and collection."""
         return self.source or str(self.path)
-
-
-def passage_to_json(p: Passage) -> dict[str, Any]:
-    d = asdict(p)
-    d["section"] = list(p.section)
-    d["passage_id"] = p.passage_id
-    return d
-
-
-def passage_from_json(d: dict[str, Any]) -> Passage:
-    d = dict(d)
-    d.pop("passage_id", None)
-    d["section"] = tuple(d["section"])
-    return Passage(**d)
 
 
 def write_build(
@@ -158,9 +155,7 @@ def write_build(
     with open(tmp / "documents.jsonl", "w", encoding="utf-8") as f:
         for doc in documents:
             f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
-    with open(tmp / "passages.jsonl", "w", encoding="utf-8") as f:
-        for p in passages:
-            f.write(json.dumps(passage_to_json(p), ensure_ascii=False) + "\n")
+    table.write(tmp, passages, [d.doc_id for d in documents])
     np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
     backend.save(tmp)
     if extra is not None:
@@ -190,29 +185,84 @@ def checksums(build_dir: Path) -> dict[str, str]:
     }
 
 
-def verify(build_dir: Path, manifest: Manifest) -> None:
-    """IndexCorruptError unless every file the manifest lists is there with its checksum: a file damaged
-    on disk or half-copied never goes live."""
-    for name, want in manifest.checksums.items():
-        path = build_dir / name
-        if not path.is_file():
+# Threads that hash a build's files at once (hashlib releases the GIL): at a million passages the build is
+# ~7 GB, ~6 s of sha256 on one core of the benchmark machine.
+VERIFY_THREADS = 4
+# Rows of vectors.npy checked per read (64 MB at 384 dimensions).
+VECTOR_CHUNK = 1 << 16
+
+
+def check_present(build_dir: Path, manifest: Manifest) -> None:
+    """IndexCorruptError unless every file the manifest lists is there."""
+    for name in manifest.checksums:
+        if not (build_dir / name).is_file():
             raise IndexCorruptError(f"index {build_dir} is incomplete: {name} is missing")
-        if _sha256(path) != want:
+
+
+def verify(build_dir: Path, manifest: Manifest, also: Sequence[Callable[[], None]] = ()) -> None:
+    """IndexCorruptError unless every file the manifest lists is there with its checksum: a file damaged
+    on disk or half-copied never goes live. The files are hashed by parallel threads, largest first, together
+    with the checks ``also`` (which raise IndexCorruptError themselves); all finish before this returns."""
+    check_present(build_dir, manifest)
+
+    def check(name: str, want: str) -> None:
+        if _sha256(build_dir / name) != want:
             raise IndexCorruptError(f"index {build_dir} is damaged: {name} does not match its checksum")
+
+    by_size = sorted(manifest.checksums.items(), key=lambda kv: -(build_dir / kv[0]).stat().st_size)
+    jobs: list[Callable[[], None]] = [partial(check, name, want) for name, want in by_size]
+    jobs += list(also)
+    if len(jobs) == 1:
+        jobs[0]()
+        return
+    with ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="youju-verify") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        errors = [f.exception() for f in futures]
+    for e in errors:
+        if e is not None:
+            raise e
 
 
 def check_vectors(build_dir: Path, manifest: Manifest, vectors: npt.NDArray[Any]) -> None:
     """Shape, type and values of the passage vectors: finite, unit length (they are L2-normalised)."""
+    check_vector_shape(build_dir, manifest, vectors)
+    for at in range(0, len(vectors), VECTOR_CHUNK):
+        _check_vector_values(build_dir, np.asarray(vectors[at : at + VECTOR_CHUNK]))
+
+
+def check_vector_shape(build_dir: Path, manifest: Manifest, vectors: npt.NDArray[Any]) -> None:
     if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension or vectors.dtype != np.float32:
         raise IndexCorruptError(
             f"index {build_dir} is damaged: vectors are {vectors.dtype} {vectors.shape}, "
             f"expected float32 [passages, {manifest.dimension}]"
         )
+
+
+def _check_vector_values(build_dir: Path, vectors: npt.NDArray[np.float32]) -> None:
     if not np.isfinite(vectors).all():
         raise IndexCorruptError(f"index {build_dir} is damaged: vectors hold NaN or infinite values")
     norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.ones(0, dtype=np.float32)
     if len(norms) and not np.allclose(norms, 1.0, atol=1e-3):
         raise IndexCorruptError(f"index {build_dir} is damaged: vectors are not unit length")
+
+
+def check_vector_file(build_dir: Path, manifest: Manifest, vectors: npt.NDArray[Any]) -> None:
+    """``check_vectors`` of a memory-mapped ``vectors.npy`` read through the file in chunks rather than the
+    mapping: a server's resident memory then holds only the vectors its searches touch."""
+    check_vector_shape(build_dir, manifest, vectors)
+    offset = int(getattr(vectors, "offset", -1))
+    if offset < 0:  # not a memory map of the file: check what is in memory
+        check_vectors(build_dir, manifest, vectors)
+        return
+    with open(build_dir / "vectors.npy", "rb") as f:
+        f.seek(offset)
+        rows, d = vectors.shape
+        for at in range(0, rows, VECTOR_CHUNK):
+            count = min(VECTOR_CHUNK, rows - at)
+            chunk = np.fromfile(f, dtype=np.float32, count=count * d)
+            if len(chunk) != count * d:
+                raise IndexCorruptError(f"index {build_dir} is damaged: vectors.npy is shorter than its header says")
+            _check_vector_values(build_dir, chunk.reshape(count, d))
 
 
 def activate(root: Path, build_dir: Path, keep: int = 2) -> None:
@@ -289,22 +339,55 @@ def load_documents(root: Path) -> dict[str, Document]:
 
 
 def load(root: Path) -> LoadedIndex:
-    """The live build, checked: checksums, then structure (counts, vector shapes and values)."""
+    """The live build, checked: checksums and vector values, then structure (counts, shapes).
+
+    A build with ``rows/`` (index/table.py) is opened memory-mapped: vectors, FAISS, BM25 arrays and the row
+    files are mapped, passages and presentation rows are decoded when used. Every file is still hashed in
+    full before this returns (in parallel threads, while the build is opened), so a damaged build is refused
+    before it serves, as always. Builds without ``rows/`` are read whole, as they always were."""
     build = resolve(root)
     manifest = read_manifest(build)
-    verify(build, manifest)
+    lazy = table.has_rows(build)
+    check_present(build, manifest)
+    if not lazy:
+        verify(build, manifest)
     try:
-        documents = {d["doc_id"]: Document.from_json(d) for d in _jsonl(build / "documents.jsonl")}
-        passages = [passage_from_json(d) for d in _jsonl(build / "passages.jsonl")]
-        vectors = np.load(build / "vectors.npy", allow_pickle=False)
-        backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann, ann_params=manifest.ann_params)
-        shown = presentation.read(build)
+        if lazy:
+            vectors = np.load(build / "vectors.npy", mmap_mode="r", allow_pickle=False)
+            # The vectors' values are checked through the file while the other files are hashed.
+            check_vector_shape(build, manifest, vectors)
+            values = (lambda: check_vector_file(build, manifest, vectors),)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="youju-verify") as pool:
+                checked = pool.submit(verify, build, manifest, values)
+                try:
+                    index = _open(build, manifest, vectors, lazy=True)
+                finally:
+                    checked.result()  # raises the first damage found; nothing is returned before
+        else:
+            vectors = np.load(build / "vectors.npy", allow_pickle=False)
+            index = _open(build, manifest, vectors, lazy=False)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorruptError(f"cannot read index {build}: {e}") from e
-    check_vectors(build, manifest, vectors)
-    if not (len(passages) == manifest.passage_count == vectors.shape[0] == backend.size):
+    if not lazy:
+        check_vectors(build, manifest, vectors)
+    n, backend = len(index.passages), index.backend
+    if not (n == manifest.passage_count == vectors.shape[0] == backend.size):
         raise IndexCorruptError(
-            f"index {build} is inconsistent: {len(passages)} passages, {vectors.shape[0]} vectors, "
+            f"index {build} is inconsistent: {n} passages, {vectors.shape[0]} vectors, "
             f"{backend.size} in the {manifest.backend} backend, manifest says {manifest.passage_count}"
         )
+    return index
+
+
+def _open(build: Path, manifest: Manifest, vectors: npt.NDArray[np.float32], *, lazy: bool) -> LoadedIndex:
+    listed = [Document.from_json(d) for d in _jsonl(build / "documents.jsonl")]
+    documents = {d.doc_id: d for d in listed}
+    doc_ids = [d.doc_id for d in listed]
+    if lazy:
+        passages = PassageTable.open(build, doc_ids)
+        shown = presentation.open_rows(build)
+    else:
+        passages = PassageTable.of([passage_from_json(d) for d in _jsonl(build / "passages.jsonl")], doc_ids)
+        shown = presentation.read(build)
+    backend = backend_class(manifest.backend).open(build, vectors, ann=manifest.ann, ann_params=manifest.ann_params)
     return LoadedIndex(build, manifest, documents, passages, vectors, backend, shown)

@@ -65,7 +65,7 @@ class SearchBackend(ABC):
         with the model's vectors (index/selfcheck.py)."""
 
     @abstractmethod
-    def idf_table(self) -> dict[str, float]:
+    def idf_table(self) -> Mapping[str, float]:
         """Lucene idf of every lexical term: ln(1 + (N - df + 0.5) / (df + 0.5))."""
 
 

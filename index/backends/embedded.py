@@ -43,7 +43,7 @@ class EmbeddedBackend(FileBackend):
         cls, directory: Path, vectors: FloatArray, *, ann: str, ann_params: Mapping[str, Any] | None = None
     ) -> EmbeddedBackend:
         dense = ann_backends.load(ann, str(directory / DENSE_FILE), ann_params)
-        return cls(vectors, dense, BM25Index.load(directory / BM25_DIR, len(vectors)))
+        return cls(vectors, dense, BM25Index.load(directory / BM25_DIR, len(vectors), mmap=True))
 
     @property
     def ann_params(self) -> dict[str, Any]:
@@ -78,5 +78,5 @@ class EmbeddedBackend(FileBackend):
     def vectors_of(self, rows: list[int]) -> FloatArray:
         return np.asarray(self.vectors[rows], dtype=np.float32)
 
-    def idf_table(self) -> dict[str, float]:
+    def idf_table(self) -> Mapping[str, float]:
         return self.bm25.idf_table()

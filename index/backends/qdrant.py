@@ -25,6 +25,7 @@ import atexit
 import logging
 import threading
 import warnings
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -264,5 +265,5 @@ class QdrantBackend(SearchBackend):
         by_row = {row: vec for row, vec, _ in stored}
         return np.asarray([by_row[r] for r in rows], dtype=np.float32)
 
-    def idf_table(self) -> dict[str, float]:
+    def idf_table(self) -> Mapping[str, float]:
         return self._idf

@@ -3,15 +3,18 @@ test_search_model.py."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from index import store
+from index import store, table
 from index.errors import InvalidParameterError, InvalidQueryError, PassageNotFoundError, QueryTooLongError
 from index.search import Searcher, validate_query
+from index.table import PassageTable
 from tests.helpers import CITATION_KEYS, HashEmbedder, build_hash_index
 
 
@@ -131,3 +134,45 @@ def test_stage_timer_is_told_the_encoder_and_reranker_times(searcher: Searcher) 
     stages.clear()
     searcher.search("在吗", stage_timer=lambda stage, seconds: stages.append((stage, seconds)))
     assert stages == []  # nothing was searched
+
+
+def _as_written_before_rows(build: Path) -> None:
+    """Make ``build`` look like one written before ``rows/`` existed (its other files are byte-identical)."""
+    shutil.rmtree(build / table.ROWS)
+    manifest = json.loads((build / store.MANIFEST).read_text(encoding="utf-8"))
+    manifest["checksums"] = {k: v for k, v in manifest["checksums"].items() if not k.startswith(f"{table.ROWS}/")}
+    (build / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_build_without_rows_loads_whole_and_answers_identically(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    (report_corpus / "second.md").write_text(
+        "---\ntitle: 第二份文件\n---\n# 第一部分\n\n森林防火工作安排。森林覆盖率目标另行制定。\n", encoding="utf-8"
+    )
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder)
+    lazy = Searcher(store.load(root), hash_embedder)
+    assert isinstance(lazy.index.passages, PassageTable) and lazy.index.passages.lazy
+    old_root = tmp_path / "old"
+    shutil.copytree(store.resolve(root), old_root)
+    _as_written_before_rows(old_root)
+    whole = Searcher(store.load(old_root), hash_embedder)
+    assert isinstance(whole.index.passages, PassageTable) and not whole.index.passages.lazy
+    assert whole.presentation.precomputed and lazy.presentation.precomputed
+    questions = ["森林覆盖率是多少", "2024年主要工作", "怀柔科学城建设", "第二份文件说了什么", "在吗", "人均收入增长"]
+    for q in questions:
+        assert lazy.search(q, 10).model_dump_json() == whole.search(q, 10).model_dump_json()
+        assert (
+            lazy.search(q, 5, section="第一部分").model_dump_json()
+            == whole.search(q, 5, section="第一部分").model_dump_json()
+        )
+        for r in lazy.search(q, 3).results:
+            assert lazy.passage(r.passage_id) == whole.passage(r.passage_id)
+            assert lazy.cite(r.passage_id, q) == whole.cite(r.passage_id, q)
+            assert lazy.has_passage(r.passage_id) and whole.has_passage(r.passage_id)
+    assert [d.model_dump() for d in lazy.documents()] == [d.model_dump() for d in whole.documents()]
+    assert sum(d.passages for d in lazy.documents()) == len(lazy.index.passages)
+    text = lazy.index.passages[3].text
+    assert lazy.find_text(text) == whole.find_text(text) is not None
+    assert not lazy.has_passage("0123456789abcdef")

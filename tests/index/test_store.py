@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import store
+from index import store, table
 from index.errors import IndexCorruptError, IndexNotFoundError, ModelMismatchError
 from index.search import Searcher
 from tests.helpers import HashEmbedder, build_hash_index
@@ -107,7 +107,20 @@ def _corrupt_body(path: Path, keep: int) -> None:
     path.write_bytes(data[:keep] + np.random.default_rng(0).bytes(len(data) - keep))
 
 
-@pytest.mark.parametrize("name", ["vectors.npy", "dense.faiss", "passages.jsonl", "documents.jsonl"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "vectors.npy",
+        "dense.faiss",
+        "passages.jsonl",
+        "documents.jsonl",
+        "presentation.json",
+        "rows/passages.offsets.npy",
+        "rows/presentation.offsets.npy",
+        "rows/doc.npy",
+        "rows/id.npy",
+    ],
+)
 def test_a_damaged_file_of_any_kind_is_refused_on_load(
     report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder, name: str
 ) -> None:
@@ -138,4 +151,27 @@ def test_vectors_are_checked_even_without_checksums(
         store.load(root)
     np.save(live / "vectors.npy", np.full_like(vectors, 3.0))
     with pytest.raises(IndexCorruptError, match="unit length"):
+        store.load(root)
+
+
+def test_the_rows_files_are_written_and_checked_even_without_checksums(
+    report_corpus: Path, tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, hash_embedder)
+    live = store.resolve(root)
+    loaded = store.load(root)
+    assert isinstance(loaded.passages, table.PassageTable) and loaded.passages.lazy
+    assert isinstance(loaded.vectors, np.memmap)  # mapped, not read
+    names = {f"{table.ROWS}/{c}.npy" for c in table.COLUMNS} | {f"{table.ROWS}/{table.PASSAGE_OFFSETS}"}
+    assert names <= set(loaded.manifest.checksums)
+    manifest = live / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "checksums": {}}))  # nothing hashed
+    offsets = np.load(live / table.ROWS / table.PASSAGE_OFFSETS)
+    np.save(live / table.ROWS / table.PASSAGE_OFFSETS, offsets[:-1])
+    with pytest.raises(IndexCorruptError, match="does not end where passages.jsonl ends"):
+        store.load(root)
+    np.save(live / table.ROWS / table.PASSAGE_OFFSETS, offsets)
+    np.save(live / table.ROWS / "doc.npy", np.full(len(offsets) - 1, 7, dtype=np.int32))
+    with pytest.raises(IndexCorruptError, match="names a document"):
         store.load(root)

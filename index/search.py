@@ -38,7 +38,7 @@ from index.followup import combine
 from index.highlight import asks_for_figure, choose
 from index.intent import not_a_question
 from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
-from index.normalize import Normalizer
+from index.normalize import Normalizer, fold
 from index.passage import Document, Page, Passage
 from index.presentation import Presentation
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
@@ -210,7 +210,7 @@ class Searcher:
         self._unknown_idf = math.log1p((n + 0.5) / 0.5)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
-        self.scopes = Scopes(index.documents.values(), self.normalizer)
+        self.scopes = Scopes(index.documents.values(), self.normalizer, fold)
         # Sentences and terms of what results show: from the build when it stored them for this normaliser
         # and tokeniser (index/presentation.py), else computed once on first use.
         stored = index.presentation

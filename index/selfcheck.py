@@ -36,20 +36,16 @@ def sample_rows(n: int, samples: int = SAMPLES) -> list[int]:
 
 
 class _Same:
-    """Rows holding the same text as ``row`` (a repeated paragraph is found as any of its copies); the scan
-    over every passage happens only when the row itself was not the one found."""
+    """Rows holding the same text as ``row`` (a repeated paragraph is found as any of its copies): a found row
+    is compared with ``row`` alone, never by scanning every passage (a million at scale)."""
 
     def __init__(self, passages: Sequence[Passage], row: int) -> None:
         self.passages, self.row = passages, row
-        self._rows: set[int] | None = None
 
     def __contains__(self, i: object) -> bool:
         if i == self.row:
             return True
-        if self._rows is None:
-            text = self.passages[self.row].norm_text
-            self._rows = {j for j, q in enumerate(self.passages) if q.norm_text == text}
-        return i in self._rows
+        return isinstance(i, int) and self.passages[i].norm_text == self.passages[self.row].norm_text
 
 
 def check(

@@ -39,8 +39,12 @@ class Block:
 
     @classmethod
     def from_json(cls, row: list[Any]) -> Block:
+        """A block of a stored document. Filled without the frozen dataclass's ``__init__`` (five
+        ``object.__setattr__`` calls): a million-passage index holds a million blocks, read at every load."""
         start, end, kind, level, new = row
-        return cls(int(start), int(end), kind, level, bool(new))
+        block = object.__new__(cls)
+        block.__dict__.update(start=int(start), end=int(end), kind=kind, level=level, new_paragraph=bool(new))
+        return block
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,7 @@ ASPECT_PENALTY = 0.35
 # A nudge, not a filter: an older edition still wins when its passage is clearly the better answer.
 OLDER_EDITION_PENALTY = 0.08
 
-_DIGIT_RUN = re.compile(r"\d+")
-_CENTURIES = ("19", "20")
+_CANDIDATE = re.compile(r"(?:19|20)\d\d")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?!\d))")
 # Suffixes of administrative units; a place name is a word (two characters or more) before one of them.
 _SUFFIXES = ("自治区", "自治州", "街道", "省", "市", "区", "县", "旗", "镇", "乡")
@@ -112,12 +111,17 @@ class _DocScope:
 def text_years(text: str, fold: Callable[[str], str]) -> frozenset[int]:
     """The years a document's text mentions (its first 200,000 characters), read from ``fold(text)``: what
     ``_YEAR`` finds, i.e. every maximal run of exactly four digits that starts with 19 or 20 (whatever
-    follows a run that is not a digit, 年 included, is what the pattern allows). Scanning digit runs is
-    several times faster than the pattern's look-arounds at every character (10,000 documents of 20,000
-    characters: 7 s)."""
-    return frozenset(
-        int(run) for run in _DIGIT_RUN.findall(fold(text[:200_000])) if len(run) == 4 and run[:2] in _CENTURIES
-    )
+    follows a run that is not a digit, 年 included, is what the pattern allows). Found by a plain pattern
+    and a look at the two neighbours, several times faster than the look-arounds tried at every character
+    (10,000 documents of 20,000 characters: 7 s). A run that starts inside a longer run is preceded by a
+    digit, so the non-overlapping scan misses no valid year."""
+    t = fold(text[:200_000])
+    found: set[int] = set()
+    for m in _CANDIDATE.finditer(t):
+        a, b = m.span()
+        if (a == 0 or not t[a - 1].isdecimal()) and (b == len(t) or not t[b].isdecimal()):
+            found.add(int(m.group()))
+    return frozenset(found)
 
 
 class Scopes:

@@ -177,8 +177,11 @@ def run(
     """Build under ``work`` (``reuse``: serve the build already there), then serve it in a fresh process;
     returns the figures."""
     res: dict[str, Any] = {"passages": n}
-    if reuse:
-        res["build"] = str(store.resolve(work / "index"))
+    if reuse:  # the newest build written there (the benchmark's writer does not switch ``current``)
+        builds = sorted(p for p in (work / "index" / store.BUILDS).glob("*") if not p.name.startswith("."))
+        if not builds:
+            raise ValueError(f"no build to reuse under {work / 'index'}")
+        res["build"] = str(builds[-1])
     else:
         if sources is None:
             raise ValueError("building needs the sources")

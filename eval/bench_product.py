@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from eval import synth
 from eval.bench_engine import CachedEmbedder, Text, real_sources, sources_of, write_local_build
-from eval.metrics import percentile
+from eval.bench_scale import _lat, _recall, peak_rss_mb, rss_mb
 from index import selfcheck, store
 from index.config import Settings
 from index.lexical import JiebaTokenizer
@@ -52,23 +52,6 @@ K = 10
 Sources = tuple[synth.Sources, Text]
 TOP_K = 5  # results per question, as the widget asks
 EXACT_BATCH = 64
-
-
-def rss_mb() -> float:
-    """Current resident set size of this process (not the peak)."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 / 2**20
-
-
-def peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _lat(times: list[float]) -> dict[str, float]:
-    ms = [t * 1000 for t in times]
-    return {"p50_ms": round(percentile(ms, 0.5), 2), "p95_ms": round(percentile(ms, 0.95), 2)}
 
 
 def exact_top(vectors: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], k: int = K) -> npt.NDArray[np.int64]:
@@ -80,10 +63,6 @@ def exact_top(vectors: npt.NDArray[np.float32], queries: npt.NDArray[np.float32]
         _, ids = flat.search(queries[at : at + EXACT_BATCH], k)
         out[at : at + EXACT_BATCH] = ids
     return out
-
-
-def recall_at(ids: npt.NDArray[np.int64], exact: npt.NDArray[np.int64], k: int = K) -> float:
-    return float(np.mean([len(set(a[:k].tolist()) & set(b[:k].tolist())) / k for a, b in zip(ids, exact, strict=True)]))
 
 
 def prepare(
@@ -158,7 +137,7 @@ def serve(build: Path, work: Path) -> dict[str, Any]:
     for i in range(len(qvec)):
         _, row = dense.search(qvec[i : i + 1], K)
         ids[i] = row[0]
-    out["recall@10"] = round(recall_at(ids, exact), 4)
+    out["recall@10"] = round(_recall(ids, exact), 4)
     out["questions"] = len(q["texts"])
     return out
 

@@ -40,6 +40,7 @@ from qdrant_client import QdrantClient, models
 from index import presentation, store
 from index.backends.qdrant import DENSE, SPARSE, QdrantBackend
 from index.dictionary import Dictionary
+from index.doctable import DocumentTable
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.lexical import BIGRAMS, K1, B, BM25Index, JiebaTokenizer, SparseWeights, with_bigrams
 from index.normalize import Normalizer
@@ -358,7 +359,8 @@ def load_collection(client: QdrantClient, collection: str, *, source: str = "qdr
         else None
     )
     backend = QdrantBackend(client, collection, vocabulary, df, len(passages), exact=manifest.ann == "flat")
-    return store.LoadedIndex(Path(collection), manifest, documents, passages, None, backend, shown, source=where)
+    table = DocumentTable.of(documents.values())
+    return store.LoadedIndex(Path(collection), manifest, table, passages, None, backend, shown, source=where)
 
 
 def _seq(payload: dict[str, Any]) -> int:

@@ -59,6 +59,15 @@ class Page:
     ocr: bool = False
 
 
+def metadata_year(metadata: dict[str, Any]) -> int | None:
+    """The year of a document's metadata (``year``: 2024, "2024", "2024-06"), if plausible."""
+    try:
+        year = int(str(metadata.get("year"))[:4])
+    except (TypeError, ValueError):
+        return None
+    return year if 1900 <= year <= 2100 else None
+
+
 @dataclass(frozen=True)
 class Document:
     """One source file: its canonical text (for .txt/.md files, the file text verbatim), metadata,
@@ -77,11 +86,7 @@ class Document:
     @property
     def year(self) -> int | None:
         """The year the document is about (metadata ``year``: 2024, "2024", "2024-06"), if plausible."""
-        try:
-            year = int(str(self.metadata.get("year"))[:4])
-        except (TypeError, ValueError):
-            return None
-        return year if 1900 <= year <= 2100 else None
+        return metadata_year(self.metadata)
 
     @property
     def sha256(self) -> str:

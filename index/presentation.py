@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -78,7 +78,7 @@ def sentences(text: str, normalize: Normalize, tokenize: Tokenize) -> tuple[Sent
 
 
 def compute(
-    documents: dict[str, Document], passages: Sequence[Passage], normalize: Normalize, tokenize: Tokenize
+    documents: Mapping[str, Document], passages: Sequence[Passage], normalize: Normalize, tokenize: Tokenize
 ) -> list[dict[str, Any]]:
     """The stored form, one entry per passage in row order: ``terms`` (of its matching form) and
     ``sentences`` (``[start, end, matching form, terms]``, offsets relative to the passage's text)."""
@@ -95,7 +95,7 @@ def compute(
 
 def write(
     build_dir: Path,
-    documents: dict[str, Document],
+    documents: Mapping[str, Document],
     passages: Sequence[Passage],
     normalize: Normalize,
     tokenize: Tokenize,
@@ -168,7 +168,7 @@ class Presentation:
 
     def __init__(
         self,
-        documents: dict[str, Document],
+        documents: Mapping[str, Document],
         passages: Sequence[Passage],
         normalize: Normalize,
         tokenize: Tokenize,

@@ -22,10 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jieba import posseg
 
-from index.passage import Document
+if TYPE_CHECKING:
+    from index.doctable import DocumentHead
 
 # Fused scores are in [0, 1]; a document that misses a named aspect falls by about a third of that range.
 ASPECT_PENALTY = 0.35
@@ -127,15 +129,10 @@ def text_years(text: str, fold: Callable[[str], str]) -> frozenset[int]:
 class Scopes:
     """The scope of every document of an index, compared with questions."""
 
-    def __init__(
-        self,
-        documents: Iterable[Document],
-        normalize: Callable[[str], str],
-        fold: Callable[[str], str] | None = None,
-    ) -> None:
-        """``normalize`` gives names their matching form. Years are read from ``fold`` of each text (default
-        ``normalize``): digits decide them, so width folding is enough (``index.normalize.fold``), where
-        OpenCC over whole documents took minutes at 100,000 passages."""
+    def __init__(self, documents: Iterable[DocumentHead], normalize: Callable[[str], str]) -> None:
+        """``normalize`` gives names their matching form. The years each text mentions come with its head
+        (``DocumentHead.text_years``: read when the build was written, where OpenCC over whole documents at
+        start-up took minutes at 100,000 passages)."""
         self._docs: list[_DocScope] = []
         documents_list = list(documents)
         for d in documents_list:
@@ -146,7 +143,7 @@ class Scopes:
                     d.doc_id,
                     names,
                     d.year,
-                    text_years(d.text, fold or normalize),
+                    d.text_years,
                     str(meta["series"]) if meta.get("series") else None,
                 )
             )

@@ -25,6 +25,7 @@ from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
 from index.answertype import unit_missing
 from index.dictionary import Dictionary
+from index.doctable import DocumentHead
 from index.embed.base import Embedder
 from index.errors import (
     IndexCorruptError,
@@ -38,8 +39,8 @@ from index.followup import combine
 from index.highlight import asks_for_figure, choose
 from index.intent import not_a_question
 from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
-from index.normalize import Normalizer, fold
-from index.passage import Document, Page, Passage
+from index.normalize import Normalizer
+from index.passage import Page, Passage
 from index.presentation import Presentation
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
 from index.rerank import Reranker
@@ -210,7 +211,7 @@ class Searcher:
         self._unknown_idf = math.log1p((n + 0.5) / 0.5)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
-        self.scopes = Scopes(index.documents.values(), self.normalizer, fold)
+        self.scopes = Scopes(index.documents.heads, self.normalizer)
         # Sentences and terms of what results show: from the build when it stored them for this normaliser
         # and tokeniser (index/presentation.py), else computed once on first use.
         stored = index.presentation
@@ -412,7 +413,7 @@ class Searcher:
     def _scope(self, query_norm: str) -> QueryScope:
         return query_scope(query_norm, self.scopes.known_places)
 
-    def _doc_passes(self, doc: Document, f: Filters) -> bool:
+    def _doc_passes(self, doc: DocumentHead, f: Filters) -> bool:
         if f.document_ids is not None and doc.doc_id not in f.document_ids:
             return False
         meta = doc.metadata
@@ -427,7 +428,7 @@ class Searcher:
         return True
 
     def _subset(self, f: Filters) -> np.ndarray[Any, Any]:
-        docs = {d for d, doc in self.index.documents.items() if self._doc_passes(doc, f)}
+        docs = {h.doc_id for h in self.index.documents.heads if self._doc_passes(h, f)}
         want = self.normalizer(f.section) if f.section is not None else None
         # Rows of the documents that pass, from the document column; only a section filter decodes passages.
         positions = [i for i, d in enumerate(self.table.doc_ids) if d in docs]
@@ -637,12 +638,12 @@ class Searcher:
                 title=d.title,
                 path=d.path,
                 format=d.format,
-                pages=len(d.pages),
+                pages=d.pages,
                 metadata=d.metadata,
                 passages=counts.get(d.doc_id, 0),
-                characters=len(d.text),
+                characters=d.characters,
             )
-            for d in self.index.documents.values()
+            for d in self.index.documents.heads
         ]
 
 

@@ -11,9 +11,10 @@ Layout of an index root::
         vectors.npy           float32 [passages, dimension], L2-normalised (also the embedding cache)
         presentation.json     per passage: lexical terms, sentences with offsets, matching form and terms
                               (index/presentation.py; builds before it lack it and are presented lazily)
-        rows/                 byte offsets of the rows of passages.jsonl and presentation.json, and the
-                              per-row columns ranking reads (index/table.py): a loaded build maps these and
-                              decodes a passage when it is used (builds before them are read whole)
+        rows/                 byte offsets of the rows of passages.jsonl, presentation.json and
+                              documents.jsonl, the per-row columns ranking reads (index/table.py) and a
+                              head per document (index/doctable.py): a loaded build maps these and decodes
+                              a passage or a document when it is used (builds before them are read whole)
         ...                   the storage backend's own files (``index/backends/``; embedded: dense.faiss, bm25/)
 
 A build is written to ``builds/.tmp-*`` and renamed when complete, then ``current`` is switched; a
@@ -38,8 +39,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index import presentation, table
+from index import doctable, presentation, table
 from index.backends import FileBackend, SearchBackend, backend_class
+from index.doctable import DocumentTable
 from index.errors import IndexCorruptError, IndexNotFoundError
 from index.passage import Document, Passage
 from index.records import IndexInfo, SkippedFile
@@ -116,7 +118,8 @@ class LoadedIndex:
     # never exists on disk (``source`` then says where it is).
     path: Path
     manifest: Manifest
-    documents: dict[str, Document]
+    # A ``doctable.DocumentTable``: documents decoded on demand when the build has their ``rows/`` files.
+    documents: DocumentTable
     # A ``table.PassageTable`` for a build directory (decoded on demand when the build has ``rows/``); a list
     # for a build read from an engine.
     passages: Sequence[Passage]
@@ -152,9 +155,7 @@ def write_build(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
-    with open(tmp / "documents.jsonl", "w", encoding="utf-8") as f:
-        for doc in documents:
-            f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+    doctable.write(tmp, documents)
     table.write(tmp, passages, [d.doc_id for d in documents])
     np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
     backend.save(tmp)
@@ -380,9 +381,12 @@ def load(root: Path) -> LoadedIndex:
 
 
 def _open(build: Path, manifest: Manifest, vectors: npt.NDArray[np.float32], *, lazy: bool) -> LoadedIndex:
-    listed = [Document.from_json(d) for d in _jsonl(build / "documents.jsonl")]
-    documents = {d.doc_id: d for d in listed}
-    doc_ids = [d.doc_id for d in listed]
+    documents = (
+        DocumentTable.open(build)
+        if doctable.has_rows(build)
+        else DocumentTable.of(Document.from_json(d) for d in _jsonl(build / "documents.jsonl"))
+    )
+    doc_ids = list(documents)
     if lazy:
         passages = PassageTable.open(build, doc_ids)
         shown = presentation.open_rows(build)

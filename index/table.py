@@ -12,8 +12,8 @@ writes, beside ``passages.jsonl`` (unchanged, still the record of each passage):
     rows/figure.npy                bool [n]: whether the row's text holds a figure (a digit)
     rows/id.npy                    uint64 [n]: the passage id (16 hex digits of sha256) as a number
 
-all read memory-mapped: a ``Passage`` is decoded from its line of ``passages.jsonl`` (an ``mmap``) when it is
-asked for, and the last few thousand are kept (an LRU). Lookups that were dictionaries are sorted arrays and
+all read memory-mapped: a ``Passage`` is decoded from its line of ``passages.jsonl`` (read with ``pread``) when it
+is asked for, and the last few thousand are kept (an LRU). Lookups that were dictionaries are sorted arrays and
 ``np.searchsorted`` (sorted once at load: a few hundred ms at a million rows). A build written before these
 files gets the same table computed from its passages in memory (``PassageTable.of``), so one searcher code
 path serves both and answers identically.
@@ -22,7 +22,7 @@ path serves both and answers identically.
 from __future__ import annotations
 
 import json
-import mmap
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -119,6 +119,57 @@ def has_rows(build_dir: Path) -> bool:
     return (build_dir / ROWS / PASSAGE_OFFSETS).is_file()
 
 
+class FileRows:
+    """Rows of a memory-mapped 2-D array (``np.load(..., mmap_mode="r")``) read with ``pread`` instead of through
+    the mapping. Reading a row through a mapping makes the kernel map its cached neighbours too (fault-around):
+    200 questions touching ~200 rows each made all 1.5 GB of a million passages' vectors.npy resident in the
+    server. Read this way, only what is asked for is copied into the process (the file stays in the page cache,
+    shared and reclaimable)."""
+
+    def __init__(self, path: Path, offset: int, shape: tuple[int, int], dtype: np.dtype[Any]) -> None:
+        self.shape = shape
+        self.dtype = dtype
+        self._offset = offset
+        self._row_bytes = shape[1] * dtype.itemsize
+        self._file = open(path, "rb")  # noqa: SIM115 - kept open for the table's life; closed with it
+
+    @classmethod
+    def of(cls, array: npt.NDArray[Any]) -> FileRows | None:
+        """The rows of ``array`` read from its file, or None when it is not a 2-D memory map of a file."""
+        filename, offset = getattr(array, "filename", None), getattr(array, "offset", None)
+        if filename is None or offset is None or array.ndim != 2 or not array.flags.c_contiguous:
+            return None
+        return cls(Path(filename), int(offset), (int(array.shape[0]), int(array.shape[1])), array.dtype)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: Any) -> npt.NDArray[Any]:
+        """The rows ``rows`` (a sequence or array of row numbers) as a new array, in that order."""
+        idx = np.asarray(rows, dtype=np.int64).reshape(-1)
+        n = self.shape[0]
+        if len(idx) and (int(idx.min()) < -n or int(idx.max()) >= n):
+            raise IndexError(f"row out of range for {n} rows")
+        idx = np.where(idx < 0, idx + n, idx)
+        out = np.empty((len(idx), self.shape[1]), dtype=self.dtype)
+        order = np.argsort(idx, kind="stable")
+        fd, size = self._file.fileno(), self._row_bytes
+        i = 0
+        while i < len(order):  # runs of consecutive rows are read at once
+            j = i + 1
+            while j < len(order) and idx[order[j]] - idx[order[j - 1]] <= 1:
+                j += 1
+            first, last = int(idx[order[i]]), int(idx[order[j - 1]])
+            data = os.pread(fd, (last - first + 1) * size, self._offset + first * size)
+            block = np.frombuffer(data, dtype=self.dtype).reshape(-1, self.shape[1])
+            out[order[i:j]] = block[idx[order[i:j]] - first]
+            i = j
+        return out
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class MappedRows:
     """Rows of a file at known byte offsets (a line of JSON Lines, an element of a JSON array), decoded on
     demand from a read-only memory map; ``decode`` turns one row's JSON value into the object wanted."""
@@ -131,8 +182,9 @@ class MappedRows:
             raise ValueError(f"{path.name}: offsets reach past the end of the file ({int(offsets[-1])} > {size})")
         self._offsets = offsets
         self._decode = decode
-        with open(path, "rb") as f:
-            self._map: mmap.mmap | bytes = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        # Read with pread, not through a mapping: a mapping would make every touched row's cached neighbours
+        # resident too (see ``FileRows``).
+        self._file = open(path, "rb")  # noqa: SIM115 - kept open for the table's life
         self._get = lru_cache(maxsize=cache)(self._read)
 
     def __len__(self) -> int:
@@ -140,11 +192,11 @@ class MappedRows:
 
     def _read(self, row: int) -> Any:
         a, b = int(self._offsets[row]), int(self._offsets[row + 1])
-        return self._decode(json.loads(self._map[a:b].strip(b", \n\r\t")))
+        return self._decode(json.loads(os.pread(self._file.fileno(), b - a, a).strip(b", \n\r\t")))
 
     def prefix(self) -> bytes:
         """The bytes before the first row (a JSON object's other members, for a JSON array of rows)."""
-        return bytes(self._map[: int(self._offsets[0])])
+        return os.pread(self._file.fileno(), int(self._offsets[0]), 0)
 
     def __getitem__(self, row: int) -> Any:
         n = len(self)

@@ -341,8 +341,7 @@ class Runtime:
             return
         ix = searcher.index
         documents = [
-            {"doc_id": d.doc_id, "path": d.path, "title": d.title, "metadata": d.metadata}
-            for d in ix.documents.values()
+            {"doc_id": d.doc_id, "path": d.path, "title": d.title, "metadata": d.metadata} for d in ix.documents.heads
         ]
         try:
             if self.registry.record_build(asdict(ix.manifest), documents):

@@ -19,6 +19,7 @@ from index import ann as ann_backends
 from index.ann.base import DenseIndex
 from index.backends.base import Candidates, FileBackend, FloatArray, IdArray
 from index.lexical import BM25Index
+from index.table import FileRows
 
 DENSE_FILE = "dense.faiss"
 BM25_DIR = "bm25"
@@ -29,6 +30,9 @@ class EmbeddedBackend(FileBackend):
 
     def __init__(self, vectors: FloatArray, dense: DenseIndex, bm25: BM25Index) -> None:
         self.vectors = vectors
+        # Candidates' vectors of a mapped vectors.npy are read from the file (``table.FileRows``): through the
+        # mapping, the pages around every touched row became resident too.
+        self._rows: FileRows | FloatArray = FileRows.of(vectors) or vectors
         self.dense = dense
         self.bm25 = bm25
 
@@ -72,11 +76,11 @@ class EmbeddedBackend(FileBackend):
             cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids[bm[lex_ids] > 0]]))
         if not len(cand):
             return Candidates.empty()
-        dense_scores = self.vectors[cand] @ query_vector.astype(np.float32)
+        dense_scores = self._rows[cand] @ query_vector.astype(np.float32)
         return Candidates(cand, dense_scores, bm[cand])
 
     def vectors_of(self, rows: list[int]) -> FloatArray:
-        return np.asarray(self.vectors[rows], dtype=np.float32)
+        return np.asarray(self._rows[rows], dtype=np.float32)
 
     def idf_table(self) -> Mapping[str, float]:
         return self.bm25.idf_table()

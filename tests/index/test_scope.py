@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from index.doctable import DocumentHead
 from index.normalize import Normalizer
 from index.passage import Document
 from index.scope import ASPECT_PENALTY, OLDER_EDITION_PENALTY, Scopes, query_scope
@@ -40,7 +41,7 @@ DOCS = [
         {"year": 2024, "series": "qh|disclosure", "region": "青禾区"},
     ),
 ]
-SCOPES = Scopes(DOCS, NORM)
+SCOPES = Scopes([DocumentHead.of(d) for d in DOCS], NORM)
 
 
 def priors(q: str) -> dict[str, float]:

@@ -119,6 +119,8 @@ def _corrupt_body(path: Path, keep: int) -> None:
         "rows/presentation.offsets.npy",
         "rows/doc.npy",
         "rows/id.npy",
+        "rows/documents.offsets.npy",
+        "rows/documents.heads.json",
     ],
 )
 def test_a_damaged_file_of_any_kind_is_refused_on_load(

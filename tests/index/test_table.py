@@ -83,3 +83,31 @@ def test_columns_of_another_length_are_refused(build: Path) -> None:
     np.save(rows / "paragraph.npy", np.zeros(3, dtype=np.int64))
     with pytest.raises(ValueError, match="int64"):
         PassageTable.open(build, ["x"])
+
+
+def test_file_rows_read_what_indexing_the_mapping_reads(tmp_path: Path) -> None:
+    """Candidates' vectors are read with pread (``FileRows``) so that the server does not map their
+    neighbours: the same values, in the order asked, for any rows."""
+    values = np.random.default_rng(3).standard_normal((50, 7)).astype(np.float32)
+    np.save(tmp_path / "v.npy", values)
+    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
+    rows = table.FileRows.of(mapped)
+    assert rows is not None and len(rows) == 50 and rows.shape == (50, 7)
+    for asked in ([3], [4, 5, 6, 7], [9, 2, 2, 40, 41, 0, 49], [-1, -50], list(range(50))[::-1], []):
+        got = rows[asked]
+        assert got.dtype == np.float32 and np.array_equal(got, values[asked] if asked else values[:0]), asked
+    assert np.array_equal(rows[np.array([1, 8], dtype=np.int32)], values[[1, 8]])
+    for wrong in ([50], [-51]):
+        with pytest.raises(IndexError):
+            rows[wrong]
+    assert table.FileRows.of(values) is None  # in memory: indexed as it is
+    rows.close()
+
+
+def test_the_backend_scores_candidates_from_the_file(build: Path) -> None:
+    loaded = store.load(build)
+    backend = loaded.backend
+    assert isinstance(getattr(backend, "_rows", None), table.FileRows)
+    assert loaded.vectors is not None
+    picked = [5, 0, 3, 3]
+    assert np.array_equal(backend.vectors_of(picked), np.asarray(loaded.vectors)[picked])

@@ -151,19 +151,31 @@ class FileRows:
         if len(idx) and (int(idx.min()) < -n or int(idx.max()) >= n):
             raise IndexError(f"row out of range for {n} rows")
         idx = np.where(idx < 0, idx + n, idx)
-        out = np.empty((len(idx), self.shape[1]), dtype=self.dtype)
+        d = self.shape[1]
+        if not len(idx):
+            return np.empty((0, d), dtype=self.dtype)
         order = np.argsort(idx, kind="stable")
+        ordered = idx[order]
+        # Runs of consecutive (or repeated) rows are read with one pread each.
+        breaks = np.flatnonzero(np.diff(ordered) > 1) + 1
+        starts = np.concatenate(([0], breaks))
+        ends = np.concatenate((breaks, [len(ordered)]))
+        firsts, lasts = ordered[starts], ordered[ends - 1]
         fd, size = self._file.fileno(), self._row_bytes
-        i = 0
-        while i < len(order):  # runs of consecutive rows are read at once
-            j = i + 1
-            while j < len(order) and idx[order[j]] - idx[order[j - 1]] <= 1:
-                j += 1
-            first, last = int(idx[order[i]]), int(idx[order[j - 1]])
-            data = os.pread(fd, (last - first + 1) * size, self._offset + first * size)
-            block = np.frombuffer(data, dtype=self.dtype).reshape(-1, self.shape[1])
-            out[order[i:j]] = block[idx[order[i:j]] - first]
-            i = j
+        chunks = [
+            os.pread(fd, (last - first + 1) * size, self._offset + first * size)
+            for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True)
+        ]
+        data = b"".join(chunks)
+        read_rows = int((lasts - firsts + 1).sum())
+        if len(data) != read_rows * size:
+            raise ValueError(f"{self._file.name} is shorter than its {n} rows")
+        block = np.frombuffer(data, dtype=self.dtype).reshape(read_rows, d)
+        # Where each asked row lies in what was read: its run's place in ``block`` plus its offset in the run.
+        run_base = np.concatenate(([0], np.cumsum(lasts - firsts + 1)[:-1]))
+        run_of = np.repeat(np.arange(len(starts)), ends - starts)
+        out = np.empty((len(idx), d), dtype=self.dtype)
+        out[order] = block[run_base[run_of] + ordered - firsts[run_of]]
         return out
 
     def close(self) -> None:

@@ -432,10 +432,29 @@
     e.preventDefault();
     ask(input.value);
   });
+  // The answers sit above the question box, so in document order Tab from the send button would leave the
+  // widget. After an answer, Tab from the send button moves forward into the newest answer's controls (show
+  // more, helpful, 12345…); Tab from its last control comes back to the question box, which follows the log.
+  function newestControls() {
+    var items = log.querySelectorAll("section.ex");
+    if (!items.length) return [];
+    return Array.prototype.filter.call(
+      items[items.length - 1].querySelectorAll("button, a[href], [tabindex='0']"),
+      function (x) { return !x.disabled && x.getClientRects().length; }
+    );
+  }
   w.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && st.open) {
       e.stopPropagation();
       close();
+      return;
+    }
+    if (e.key === "Tab" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && root.activeElement === sendB) {
+      var c = newestControls();
+      if (c.length) {
+        e.preventDefault();
+        c[0].focus();
+      }
     }
   });
   document.addEventListener("click", function (e) {

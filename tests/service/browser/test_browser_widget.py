@@ -28,6 +28,9 @@ FOREST_Q = "怀柔森林覆盖率多少"
 # ------------------------------------------------------------------------------ real model (slow)
 
 
+FOCUSED_TEXT = "() => document.querySelector('youju-widget').shadowRoot.activeElement.textContent"
+
+
 @pytest.mark.slow
 def test_cited_answer_highlights_the_figure_and_switches_script(model_server: LiveServer, new_page: NewPage) -> None:
     page = new_page()
@@ -37,6 +40,13 @@ def test_cited_answer_highlights_the_figure_and_switches_script(model_server: Li
     block = ask(page, FOREST_Q)
     cards = block.locator("article.c")
     assert 1 <= cards.count() <= 3
+    # Keyboard: from the send button, Tab moves forward into the answer's controls, in order.
+    w.locator("#q").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED_TEXT) == "查看整段"
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED_TEXT) == "有帮助"
     first = cards.first
     marks = first.locator("mark").all_inner_texts()
     assert any("77.57%" in m for m in marks), marks
@@ -145,6 +155,22 @@ def test_keyboard_only_flow(fast_server: LiveServer, new_page: NewPage) -> None:
     assert active_in_widget(page) == "q"  # still typing-ready
     page.keyboard.press("Tab")
     assert active_in_widget(page) == "s"  # the send button follows the input
+    # After an answer, Tab moves forward through the newest answer's controls, then back to the question box.
+    in_newest = """() => { const r = document.querySelector('youju-widget').shadowRoot;
+                          const items = r.querySelectorAll('section.ex');
+                          return !!r.activeElement && items[items.length - 1].contains(r.activeElement); }"""
+    visited = []
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if active_in_widget(page) == "q":
+            break
+        assert page.evaluate(in_newest), active_in_widget(page)
+        visited.append(page.evaluate(FOCUSED_TEXT))
+    else:
+        pytest.fail("Tab never came back to the question box")
+    assert visited == ["12345"], visited  # not answered here: the hotline is the one control
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(in_newest)  # and back into the answer
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
     assert active_in_widget(page) == "launch"  # focus returns to the launcher

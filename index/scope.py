@@ -22,12 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from jieba import posseg
-
-if TYPE_CHECKING:
-    from index.doctable import DocumentHead
 
 # Fused scores are in [0, 1]; a document that misses a named aspect falls by about a third of that range.
 ASPECT_PENALTY = 0.35
@@ -126,10 +123,25 @@ def text_years(text: str, fold: Callable[[str], str]) -> frozenset[int]:
     return frozenset(found)
 
 
+class Scoped(Protocol):
+    """What scoping reads of a document (``index.doctable.DocumentHead`` has it)."""
+
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def text_years(self) -> frozenset[int]: ...
+
+
 class Scopes:
     """The scope of every document of an index, compared with questions."""
 
-    def __init__(self, documents: Iterable[DocumentHead], normalize: Callable[[str], str]) -> None:
+    def __init__(self, documents: Iterable[Scoped], normalize: Callable[[str], str]) -> None:
         """``normalize`` gives names their matching form. The years each text mentions come with its head
         (``DocumentHead.text_years``: read when the build was written, where OpenCC over whole documents at
         start-up took minutes at 100,000 passages)."""

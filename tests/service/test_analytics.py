@@ -166,3 +166,30 @@ def test_the_query_log_backlog_is_bounded_and_written_in_batches(db: Database, m
     store.flush()
     kept = len(store.rows("2000-01-01"))
     assert store.dropped > 0 and kept + store.dropped == 20 and kept <= 5 + querylog.BATCH
+
+
+def test_searches_one_at_a_time_are_written_together(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One client asking in turn must not cost a transaction per search (connection, commit, fsync): the
+    writer gathers what arrives within ``GATHER_SECONDS``; ``flush`` writes what it holds at once."""
+    from service import querylog
+
+    monkeypatch.setattr(querylog, "GATHER_SECONDS", 5.0)
+    store = querylog.QueryLog.open(db)
+    writes: list[int] = []
+    add_many = store.add_many
+
+    def counted(items: list[tuple[str, querylog.LoggedQuery]]) -> None:
+        writes.append(len(items))
+        add_many(items)
+
+    monkeypatch.setattr(store, "add_many", counted)
+    q = querylog.LoggedQuery(
+        "api", "森林覆盖率多少", "森林覆盖率多少", True, "answered", 0.9, None, False, 1, 3.0, None
+    )
+    t0 = time.monotonic()
+    for _ in range(10):
+        store.record(q)
+        time.sleep(0.01)  # a search at a time
+    store.flush()
+    assert time.monotonic() - t0 < 4.0  # flush did not wait for the gathering to end
+    assert writes == [10] and len(store.rows("2000-01-01")) == 10

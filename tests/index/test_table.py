@@ -111,3 +111,16 @@ def test_the_backend_scores_candidates_from_the_file(build: Path) -> None:
     assert loaded.vectors is not None
     picked = [5, 0, 3, 3]
     assert np.array_equal(backend.vectors_of(picked), np.asarray(loaded.vectors)[picked])
+
+
+def test_bm25_postings_stay_mapped_but_are_sliced_as_plain_arrays(build: Path) -> None:
+    """bm25s slices the postings of every query term; slices of an ``np.memmap`` run Python code each time.
+    The loaded arrays are plain views of the same mapping, and score exactly as the arrays read whole."""
+    from index.lexical import BM25Index
+
+    mapped = BM25Index.load(build / "bm25", 1, mmap=True)
+    whole = BM25Index.load(build / "bm25", 1, mmap=False)
+    arrays = mapped._r.scores  # type: ignore[attr-defined]
+    assert all(type(v) is np.ndarray and not v.flags.owndata for k, v in arrays.items() if hasattr(v, "flags"))
+    for q in (["森林", "覆盖率"], ["执法"], ["没有这个词"]):
+        assert np.array_equal(mapped.scores(q), whole.scores(q))

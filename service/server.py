@@ -18,7 +18,7 @@ from service.app import configure_threads, create_app
 from service.checks import check_settings
 from service.logs import configure_logging
 from service.memory import tune as tune_memory
-from service.protocol import JsonErrorH11Protocol
+from service.protocol import protocol
 from service.state import Runtime
 
 log = logging.getLogger("youju.service")
@@ -102,5 +102,5 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # SIGTERM: stop accepting, let requests in flight (and queued) finish, then exit.
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
         # Requests too malformed to reach the application get the JSON error shape too (service/protocol.py).
-        "http": JsonErrorH11Protocol,
+        "http": protocol(),
     }

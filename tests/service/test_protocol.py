@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.service.helpers import LiveServer
+from tests.service.helpers import LiveServer, ServeFn
 
 MALFORMED = [
     b"POST /api/v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
@@ -26,8 +26,18 @@ def _raw(server: LiveServer, payload: bytes) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
 @pytest.mark.parametrize("payload", MALFORMED)
-def test_malformed_requests_get_the_json_error_shape(live: LiveServer, payload: bytes) -> None:
+def test_malformed_requests_get_the_json_error_shape(
+    serve: ServeFn, monkeypatch: pytest.MonkeyPatch, parser: str, payload: bytes
+) -> None:
+    """Either parser: httptools (installed with youju, what ``youju serve`` uses) or h11 (where it is not)."""
+    from service import protocol, server
+
+    chosen = protocol.protocol() if parser == "httptools" else protocol.JsonErrorH11Protocol
+    assert ("HttpTools" in chosen.__name__) == (parser == "httptools")
+    monkeypatch.setattr(server, "protocol", lambda: chosen)
+    live = serve()
     raw = _raw(live, payload)
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")

@@ -270,7 +270,18 @@ def passage_encoder(settings: Settings) -> str:
 
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("torch", "sentence-transformers", "onnxruntime", "faiss-cpu", "bm25s", "fastapi", "uvicorn"):
+    packages = (
+        "torch",
+        "sentence-transformers",
+        "onnxruntime",
+        "faiss-cpu",
+        "bm25s",
+        "fastapi",
+        "uvicorn",
+        "httptools",
+        "uvloop",
+    )
+    for pkg in packages:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

@@ -570,7 +570,9 @@ class Searcher:
     def self_check(self) -> None:
         """Known passages find themselves by their own vector and terms (index/selfcheck.py); raises
         IndexCorruptError. Run on every load and reload before the service switches to this searcher."""
-        selfcheck.check(self.index, self.tokenizer, bigrams=self._bigrams, embed_passages=self.embedder.embed_passages)
+        # A split embedder checks with its loaded question encoder (``SplitEmbedder.check_passages``).
+        embed = getattr(self.embedder, "check_passages", None) or self.embedder.embed_passages
+        selfcheck.check(self.index, self.tokenizer, bigrams=self._bigrams, embed_passages=embed)
 
     # ---------------------------------------------------------------------------------- lookups
     def cite(self, passage_id: str, query: str, score: float = 1.0) -> Result:

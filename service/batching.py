@@ -125,3 +125,8 @@ class BatchingEmbedder:
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> Vectors:
         """Straight through (a rebuild embeds while searches go on, as without batching)."""
         return self.inner.embed_passages(texts, progress=progress)
+
+    def check_passages(self, texts: list[str]) -> Vectors:
+        """The inner embedder's ``check_passages`` (the self-check's), else its ``embed_passages``."""
+        check = getattr(self.inner, "check_passages", None)
+        return check(texts) if check is not None else self.inner.embed_passages(texts)

@@ -119,3 +119,35 @@ def test_bf16_passages_match_fp32_ones(model_settings: Settings) -> None:
     cos = np.sum(a * b, axis=1)
     assert cos.min() >= 0.999, cos
     assert np.allclose(fp32.embed_queries(["森林覆盖率"]), bf16.embed_queries(["森林覆盖率"]), atol=1e-6)
+
+
+class _ShiftedHash(HashEmbedder):
+    """Another model's vectors (same dimension): the hash embedder's, one position rolled."""
+
+    def embed_queries(self, texts: list[str]) -> Any:
+        return np.roll(super().embed_queries(texts), 1, axis=1)
+
+
+def test_the_start_up_self_check_uses_the_loaded_question_encoder(report_corpus: Path, tmp_path: Path) -> None:
+    """A server's self-check embeds a few passages to compare with their stored vectors: with a split
+    embedder it does so with the question encoder it has loaded, never making the passage model (torch);
+    vectors of another model are still refused."""
+    from index import store
+    from index.errors import IndexCorruptError
+    from index.search import Searcher
+    from tests.helpers import build_hash_index
+
+    root = tmp_path / "index"
+    build_hash_index(report_corpus, root, HashEmbedder())
+    made: list[Embedder] = []
+
+    def passages() -> Embedder:
+        made.append(HashEmbedder())
+        return made[-1]
+
+    Searcher(store.load(root), SplitEmbedder(HashEmbedder(), passages, "torch")).self_check()
+    assert made == []
+    wrong = Searcher(store.load(root), SplitEmbedder(_ShiftedHash(), passages, "torch"))
+    with pytest.raises(IndexCorruptError, match="not the model's vector"):
+        wrong.self_check()
+    assert made == []

@@ -178,13 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\nOther thresholds (YOUJU_NO_ANSWER_THRESHOLD), all questions of each gold set / added negatives:\n")
     print("| threshold | " + " | ".join(f"{g.name} answered | refused | negatives refused" for g in groups) + " |")
     print("|---" * (1 + 3 * len(groups)) + "|")
-    for t in np.arange(0.05, 0.61, 0.05):
+    for t in sorted({round(float(x), 2) for x in np.arange(0.05, 0.61, 0.05)} | {round(best_t, 2)}):
         cells = []
         for g in groups:
             rec, caught, _ = rates(g.X[g.gold], g.labels[g.gold], float(t))
             _, other, _ = rates(g.X[~g.gold], g.labels[~g.gold], float(t))
             cells += [f"{rec:.3f}", f"{caught:.3f}", f"{other:.3f}"]
-        print(f"| {t:.2f} | " + " | ".join(cells) + " |")
+        mark = f"**{t:.2f} (chosen)**" if abs(t - best_t) < 1e-9 else f"{t:.2f}"
+        print(f"| {mark} | " + " | ".join(cells) + " |")
     return 0
 
 

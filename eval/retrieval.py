@@ -4,6 +4,7 @@ build, searcher and answer decision as the CLI and the service, configured by th
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,11 @@ def query_vectors(embedder: Embedder, searcher: Searcher, texts: list[str], cach
         return cached
     vecs = embedder.embed_queries(normed)
     cache.mkdir(parents=True, exist_ok=True)
-    np.save(path, vecs, allow_pickle=False)
+    # Written beside and renamed: another evaluation reading the cache meanwhile never sees half a file.
+    tmp = cache / f".{path.name}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        np.save(f, vecs, allow_pickle=False)
+    os.replace(tmp, path)
     return vecs
 
 

@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.config import Settings
-from index.lexical import JiebaTokenizer, with_bigrams
+from index.lexical import K1, B, JiebaTokenizer, with_bigrams
 from index.normalize import Normalizer
 from index.sentences import sentence_spans
 
@@ -275,7 +275,7 @@ def load_queries(n: int, seed: int = 0, settings: Settings | None = None) -> Que
     return Queries(texts, np.ascontiguousarray(vectors, dtype=np.float32), terms)
 
 
-def bm25_arrays(corpus: Corpus, k1: float = 1.2, b: float = 0.75, chunk: int = 50_000) -> dict[str, Any]:
+def bm25_arrays(corpus: Corpus, k1: float = K1, b: float = B, chunk: int = 50_000) -> dict[str, Any]:
     """bm25s's precomputed score matrix (method ``lucene``: idf ln(1 + (N - df + 0.5) / (df + 0.5)), term
     weight tf / (tf + k1 (1 - b + b dl / avgdl))) as CSC arrays by term, built with numpy/scipy in
     seconds where ``bm25s.BM25.index`` over Python token lists would take minutes at 1 M passages.
@@ -317,7 +317,7 @@ def bm25_arrays(corpus: Corpus, k1: float = 1.2, b: float = 0.75, chunk: int = 5
     }
 
 
-def bm25s_retriever(corpus: Corpus, k1: float = 1.2, b: float = 0.75) -> Any:
+def bm25s_retriever(corpus: Corpus, k1: float = K1, b: float = B) -> Any:
     """A ``bm25s.BM25`` (lucene) whose scores are ``bm25_arrays``; saves and loads like one bm25s built."""
     import bm25s
 

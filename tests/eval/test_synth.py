@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from eval import synth
+from index.lexical import K1, B
 
 
 def _sources() -> synth.Sources:
@@ -45,7 +46,7 @@ def test_bm25_arrays_equal_bm25s() -> None:
     import bm25s
 
     corpus = synth.generate(_sources(), 300, seed=1)
-    ref = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    ref = bm25s.BM25(k1=K1, b=B, method="lucene")
     ref.index(synth.token_lists(corpus), show_progress=False)
     mine = synth.bm25s_retriever(corpus)
     for query in (["t1", "t2"], ["t5"], ["t7", "t7", "t30"]):

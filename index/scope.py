@@ -75,6 +75,19 @@ def query_scope(query_norm: str, known_places: Iterable[str] = ()) -> QueryScope
     return QueryScope(years, tuple(places), tuple(dict.fromkeys(bodies)))
 
 
+def without_names(query_norm: str, qs: QueryScope) -> str:
+    """``query_norm`` with the places (and their 区/街道/办事处… suffix) and bodies it names blanked out, for
+    segmenting what is left: jieba cuts "2023年青禾区收到…" into 年青 + 禾区, two words no document has, so
+    the names are taken out before the question is segmented rather than after."""
+    names = sorted({*qs.places, *qs.bodies}, key=len, reverse=True)
+    if not names:
+        return query_norm
+    suffixes = sorted((*_SUFFIXES, "办事处", "办"), key=len, reverse=True)  # 万里街道办事处: the longest first
+    suffix = "|".join(re.escape(x) for x in suffixes)
+    pattern = re.compile("|".join(f"{re.escape(n)}(?:{suffix})*" for n in names))
+    return pattern.sub(" ", query_norm)
+
+
 def _place_names(query_norm: str) -> list[str]:
     """Place names a question uses, found by word segmentation rather than by suffix alone: 洪泽区 and
     静安区 are places; 禁放区 (a no-fireworks zone), 哪个街道, 区委 and 市场 are not, though a regex on

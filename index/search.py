@@ -45,7 +45,7 @@ from index.presentation import Presentation
 from index.records import Answer, Citation, DocumentInfo, Highlight, ParagraphView, PassageView, Result
 from index.rerank import Reranker
 from index.rerank.pairs import passage_side
-from index.scope import QueryScope, Scopes, query_scope
+from index.scope import QueryScope, Scopes, query_scope, without_names
 from index.store import LoadedIndex
 from index.synonyms import Expander
 from index.table import PassageTable
@@ -319,9 +319,9 @@ class Searcher:
             # The places and bodies the question names chose the documents (the priors); within them they
             # would only favour passages that repeat the name (an introduction) over the one that answers.
             names = [*qs.places, *qs.bodies]
-            tokens = [t for t in tokens if not any(t in n or n in t for n in names)] or tokens
-            for n in names:
-                lexical_text = lexical_text.replace(n, " ")
+            lexical_text = without_names(nq, qs)
+            kept = self.tokenizer(lexical_text)
+            tokens = [t for t in kept if not any(t in n or n in t for n in names)] or tokens
         lexical = self.expand(nq, tokens)
         if self._bigrams:
             lexical = with_bigrams(lexical_text, lexical)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from index.doctable import DocumentHead
+from index.lexical import JiebaTokenizer
 from index.normalize import Normalizer
 from index.passage import Document
-from index.scope import ASPECT_PENALTY, OLDER_EDITION_PENALTY, Scopes, query_scope
+from index.scope import ASPECT_PENALTY, OLDER_EDITION_PENALTY, Scopes, query_scope, without_names
 
 NORM = Normalizer()
 
@@ -56,6 +57,19 @@ def test_what_a_question_names() -> None:
     assert query_scope(NORM("福利院有几个科室")).bodies == ("福利院",)
     assert query_scope(NORM("我住在洪泽区，低保多少")).places == ("洪泽",)
     assert query_scope(NORM("長寧區部門預算")).places == ("长宁",)
+
+
+def test_names_are_taken_out_before_the_question_is_segmented() -> None:
+    # jieba cuts 2023年青禾区收到… into 年青 + 禾区: words no document has, which read as an unknown topic.
+    q = NORM("2023年青禾区收到多少政府信息公开申请")
+    qs = query_scope(q, ["青禾"])
+    assert "年青" in JiebaTokenizer()(q)
+    left = JiebaTokenizer()(without_names(q, qs))
+    assert "年青" not in left and "禾区" not in left and {"收到", "申请"} <= set(left)
+    qs = query_scope(NORM("万里街道办事处是什么性质的机关"), ["万里"])
+    assert without_names(NORM("万里街道办事处是什么性质的机关"), qs).strip().startswith("是什么性质")
+    assert without_names(NORM("福利院2024年预算"), query_scope(NORM("福利院2024年预算"))) == " 2024年预算"
+    assert without_names(q, query_scope(NORM("收到多少申请"))) == q  # nothing named: unchanged
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ def with_bigrams(text: str, words: list[str], stopwords: frozenset[str] = STOPWO
 
 # BM25 parameters of every build (bm25s' ``lucene`` variant). ``B`` (length normalisation) 0.5 rather than the
 # usual 0.75: one-line passages (a service guide's 事项名称, a table's title row) that merely name a topic
-# outranked the paragraphs that answer. Hybrid R@1 with b 0.75 / 0.5 / 0.4 / 0.3, same run (docs/retrieval.md):
+# outranked the paragraphs that answer. Hybrid R@1 with b 0.75 / 0.5 / 0.4 / 0.3 (one run per b, docs/retrieval.md):
 # Huairou gold 0.880 / 0.894 / 0.894 / 0.903, multi-document gold 0.771 / 0.780 / 0.771 / 0.763 (R@5 0.898 /
 # 0.924 / 0.924 / 0.915), CMRC2018 dev 0.988 / 0.989 / 0.989, DRCD dev (tw2sp) 0.958 / 0.960 / 0.958: 0.5 is
 # best or tied on all four (MRR likewise). Part of the corpus fingerprint: a change rebuilds the index.

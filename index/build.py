@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from index import ann, presentation, selfcheck, store, structure
+from index import ann, lexical, presentation, selfcheck, store, structure
 from index.backends import backend_class
 from index.checkpoint import PART_SIZE, EmbeddingCheckpoint
 from index.chunk import ChunkConfig
@@ -27,7 +27,7 @@ from index.dictionary import Dictionary
 from index.embed.base import Embedder
 from index.errors import CorpusError, IndexCorruptError, IndexNotFoundError
 from index.ingest import CorpusRead, Skipped, corpus_files, iter_passages, read_corpus, with_passage_counts
-from index.lexical import BIGRAMS, K1, B, JiebaTokenizer, Tokenizer, with_bigrams
+from index.lexical import BIGRAMS, JiebaTokenizer, Tokenizer, with_bigrams
 from index.normalize import Normalizer
 from index.passage import Document, Passage, text_hash
 from index.readers import READERS, Reader
@@ -60,7 +60,7 @@ def corpus_fingerprint(documents: list[Document], chunking: ChunkConfig, normali
     h.update(json.dumps(asdict(chunking), sort_keys=True).encode())
     h.update(normalizer_name.encode())
     h.update(f"structure/{structure.VERSION}".encode())
-    h.update(f"bm25/{K1}/{B}".encode())  # the lexical index's parameters are stored in its arrays
+    h.update(f"bm25/{lexical.K1}/{lexical.B}".encode())  # the lexical index's parameters are stored in its arrays
     return h.hexdigest()
 
 

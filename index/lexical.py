@@ -91,10 +91,10 @@ def with_bigrams(text: str, words: list[str], stopwords: frozenset[str] = STOPWO
 
 # BM25 parameters of every build (bm25s' ``lucene`` variant). ``B`` (length normalisation) 0.5 rather than the
 # usual 0.75: one-line passages (a service guide's 事项名称, a table's title row) that merely name a topic
-# outranked the paragraphs that answer. Hybrid R@1 with b 0.75 / 0.5 / 0.4 / 0.3 (one run per b, docs/retrieval.md):
-# Huairou gold 0.880 / 0.894 / 0.894 / 0.903, multi-document gold 0.771 / 0.780 / 0.771 / 0.763 (R@5 0.898 /
-# 0.924 / 0.924 / 0.915), CMRC2018 dev 0.988 / 0.989 / 0.989, DRCD dev (tw2sp) 0.958 / 0.960 / 0.958: 0.5 is
-# best or tied on all four (MRR likewise). Part of the corpus fingerprint: a change rebuilds the index.
+# outranked the paragraphs that answer. ``python -m eval.tune_bm25`` (table in docs/retrieval.md): hybrid R@1
+# with b 0.75 / 0.5 Huairou gold 0.880 / 0.894, multi-document gold 0.771 / 0.780 (R@5 0.907 / 0.924), CMRC2018
+# and DRCD dev unchanged within 0.002; lower b gains nothing consistent. Read when an index is built (the
+# tuning script varies them) and part of the corpus fingerprint: a change rebuilds the index.
 K1 = 1.2
 B = 0.5
 # The term that stands in for a passage without any (bm25s would drop an empty row; rows stay aligned).
@@ -118,7 +118,9 @@ class SparseWeights:
     rows: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]
 
     @classmethod
-    def of(cls, tokenized: list[list[str]], *, k1: float = K1, b: float = B) -> SparseWeights:
+    def of(cls, tokenized: list[list[str]], *, k1: float | None = None, b: float | None = None) -> SparseWeights:
+        """``k1``, ``b``: the module's ``K1`` and ``B`` unless given."""
+        k1, b = (K1 if k1 is None else k1), (B if b is None else b)
         ids: dict[str, int] = {}
         counted: list[tuple[list[int], list[int]]] = []
         lengths = np.zeros(len(tokenized), dtype=np.float64)
@@ -170,7 +172,9 @@ class BM25Index:
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, tokenized: list[list[str]], *, k1: float = K1, b: float = B) -> BM25Index:
+    def build(cls, tokenized: list[list[str]], *, k1: float | None = None, b: float | None = None) -> BM25Index:
+        """``k1``, ``b``: the module's ``K1`` and ``B`` (read when called: ``eval/tune_bm25.py`` varies them)."""
+        k1, b = (K1 if k1 is None else k1), (B if b is None else b)
         import bm25s
 
         r = bm25s.BM25(k1=k1, b=b, method="lucene")

@@ -4,7 +4,7 @@
 
 For each (k1, b) it sets ``index.lexical.K1`` / ``B`` (what every build reads), rebuilds each set's index
 in the evaluation cache (the BM25 parameters are part of the corpus fingerprint, so the lexical index and
-the ANN are rebuilt; the vectors are reused), ranks every question with the product's hybrid retrieval and
+the ANN are rebuilt; the vectors are reused), ranks every answerable question with the product's hybrid retrieval and
 prints R@1 (R@5) and MRR@10 per set as a Markdown table. The parameters are those of the whole product, so
 every set counts, the gold sets of real documents and the Wikipedia dev sets alike; the choice and its
 table are in docs/retrieval.md. The last build of each set is left with the module's own parameters again,

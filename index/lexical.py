@@ -90,7 +90,7 @@ def with_bigrams(text: str, words: list[str], stopwords: frozenset[str] = STOPWO
 
 
 # BM25 parameters of every build (bm25s' ``lucene`` variant). ``B`` (length normalisation) 0.5 rather than the
-# usual 0.75: one-line passages (a service guide's 事项名称, a table's title row) that merely name a topic
+# usual 0.75: one-line passages (a service guide's 事项名称 line) that merely name a topic
 # outranked the paragraphs that answer. ``python -m eval.tune_bm25`` (table in docs/retrieval.md): hybrid R@1
 # with b 0.75 / 0.5 Huairou gold 0.880 / 0.894, multi-document gold 0.771 / 0.780 (R@5 0.907 / 0.924), CMRC2018
 # and DRCD dev unchanged within 0.002; lower b gains nothing consistent. Read when an index is built (the

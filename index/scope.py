@@ -82,9 +82,10 @@ def without_names(query_norm: str, qs: QueryScope) -> str:
     names = sorted({*qs.places, *qs.bodies}, key=len, reverse=True)
     if not names:
         return query_norm
-    suffixes = sorted((*_SUFFIXES, "办事处", "办"), key=len, reverse=True)  # 万里街道办事处: the longest first
-    suffix = "|".join(re.escape(x) for x in suffixes)
-    pattern = re.compile("|".join(f"{re.escape(n)}(?:{suffix})*" for n in names))
+    # One administrative suffix, then 办事处 or 办 (万里街道办事处), the longest alternatives first; not more,
+    # or 普陀区市场监管局 would lose the 市 of 市场.
+    admin = "|".join(re.escape(x) for x in sorted(_SUFFIXES, key=len, reverse=True))
+    pattern = re.compile("|".join(f"{re.escape(n)}(?:{admin})?(?:办事处|办)?" for n in names))
     return pattern.sub(" ", query_norm)
 
 

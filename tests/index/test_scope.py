@@ -70,6 +70,8 @@ def test_names_are_taken_out_before_the_question_is_segmented() -> None:
     assert without_names(NORM("万里街道办事处是什么性质的机关"), qs).strip().startswith("是什么性质")
     assert without_names(NORM("福利院2024年预算"), query_scope(NORM("福利院2024年预算"))) == " 2024年预算"
     assert without_names(q, query_scope(NORM("收到多少申请"))) == q  # nothing named: unchanged
+    market = NORM("普陀区市民热线电话")
+    assert without_names(market, query_scope(market, ["普陀"])).startswith(" 市民")  # one suffix only
 
 
 @pytest.mark.parametrize(

@@ -229,11 +229,15 @@ def test_cli_publish_moves_the_embedded_index_and_ask_reads_the_engine(
     report_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from index import pipeline
-    from index.cli import main
+    from index.cli import commands, main
 
     root = tmp_path / "index"
     build_hash_index(report_corpus, root)
     url = str(tmp_path / "engine")
+    # Load every CLI command plug-in first: one first imported under the patch below (`youju eval` binds
+    # ``make_embedder`` by name) would keep the hash embedder after the test, and later evaluations in the
+    # same session would embed with it.
+    commands()
     monkeypatch.setattr(pipeline, "make_embedder", lambda settings: HashEmbedder())
     try:
         assert main(["publish", "--index", str(root), "--url", url]) == 0

@@ -59,3 +59,20 @@ def unit_missing(query_norm: str, text_norm: str) -> float:
     """1.0 when the question asks for a figure in a unit the passage never states, else 0.0."""
     units = asked_unit(query_norm)
     return 0.0 if units is None or states_unit(text_norm, units) else 1.0
+
+
+# Budget explanations list spending by class, kind and item ("城乡社区支出（类）其他城乡社区支出（款）其他城乡社区
+# 支出（项）1450.00万元") and tables have residual rows ("其他…支出"). A line whose own subject is a residual
+# "其他…" item answers a question about the whole class (城乡社区支出预算多少) only by accident: its figure is
+# the remainder, not the total.
+_RESIDUAL = re.compile(r"其他[^（(，。：:”\"]{0,30}[（(]项[）)]|^\s*(?:\d+[.、．])?\s*[“\"]?其他")
+
+
+def asks_for_residual(query_norm: str) -> bool:
+    """Does the question itself ask about an "other" item (其他…, other …)?"""
+    return "其他" in query_norm or bool(re.search(r"\bother\b", query_norm))
+
+
+def is_residual(text: str) -> bool:
+    """Is the passage's subject a residual "其他…" item (a budget item or a table row)? See ``_RESIDUAL``."""
+    return bool(_RESIDUAL.search(text))

@@ -23,7 +23,7 @@ import numpy as np
 from index import fusion, presentation, selfcheck
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
-from index.answertype import unit_missing
+from index.answertype import asks_for_residual, is_residual, unit_missing
 from index.dictionary import Dictionary
 from index.doctable import DocumentHead
 from index.embed.base import Embedder
@@ -236,6 +236,7 @@ class Searcher:
         self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
         self._answers_lock = threading.Lock()
         self.figure_penalty = fusion.FIGURE_PENALTY
+        self.residual_penalty = fusion.RESIDUAL_PENALTY
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher of another build with the same model and configuration (a reload reuses the model)."""
@@ -340,6 +341,8 @@ class Searcher:
         if self.figure_penalty and asks_for_figure(nq):
             # A question for a quantity is not answered by a passage without a single figure.
             fused = fusion.figure_prior(fused, self.table.figure[cands.ids], self.figure_penalty)
+        if self.residual_penalty and not asks_for_residual(nq):
+            fused = self._residual_prior(fused, cands.ids)
         judged: dict[int, float] = {}
         if self.reranker is not None:
             read = fusion.rerank_top(fused, self.rerank_candidates)
@@ -396,6 +399,14 @@ class Searcher:
             margin,
             judged.get(top, 0.0) if self.reranker is not None else -1.0,
         )
+
+    def _residual_prior(self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """``fused`` less ``residual_penalty`` for those of the best candidates whose subject is a residual
+        其他… item (``fusion.RESIDUAL_PENALTY``)."""
+        top = fusion.rerank_top(fused, fusion.RESIDUAL_CANDIDATES)
+        residual = np.zeros(len(fused), dtype=np.bool_)
+        residual[top] = [is_residual(self.index.passages[int(ids[i])].text) for i in top]
+        return fusion.figure_prior(fused, ~residual, self.residual_penalty)
 
     def pair_side(self, row: int) -> str:
         """The passage half of a cross-encoder pair for passage ``row`` (memoised)."""

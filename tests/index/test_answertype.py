@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answertype import asked_unit, unit_missing
+from index.answertype import asked_unit, asks_for_residual, is_residual, unit_missing
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,22 @@ def test_counting_words_and_plain_questions_ask_no_unit() -> None:
     assert asked_unit("行政强制有多少件") is None
     assert asked_unit("森林覆盖率是多少") is None
     assert unit_missing("行政强制有多少件", "行政强制：本年处理决定数量 241。") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "residual"),
+    [
+        ("31.“城乡社区支出（类）其他城乡社区支出（款）其他城乡社区支出（项）”1450.00万元", True),
+        ("其他城乡社区支出（212 99）：支出预算·合计 14,500,000", True),
+        ("4.“社会保障和就业支出（类）社会福利（款）社会福利事业单位（项）”738.66万元", False),
+        ("七、城乡社区支出：本年支出·预算数 121,319,878", False),
+        ("主要用于其他城乡社区支出。", False),  # mentions a residual item; its subject is not one
+    ],
+)
+def test_residual_other_items_are_recognised(text: str, residual: bool) -> None:
+    assert is_residual(text) is residual
+
+
+def test_a_question_may_ask_for_the_other_item() -> None:
+    assert asks_for_residual("其他城乡社区支出多少") and asks_for_residual("what are other expenses")
+    assert not asks_for_residual("城乡社区支出预算多少") and not asks_for_residual("another question")

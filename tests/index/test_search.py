@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import store, table
+from index import fusion, store, table
 from index.errors import InvalidParameterError, InvalidQueryError, PassageNotFoundError, QueryTooLongError
 from index.search import Searcher, validate_query
 from index.table import PassageTable
@@ -176,3 +176,36 @@ def test_a_build_without_rows_loads_whole_and_answers_identically(
     text = lazy.index.passages[3].text
     assert lazy.find_text(text) == whole.find_text(text) is not None
     assert not lazy.has_passage("0123456789abcdef")
+
+
+def test_a_residual_other_item_is_demoted_unless_the_question_asks_for_it(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    """Asked for a class (城乡社区支出), the residual 其他… item of a budget explanation is not the answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "budget.md").write_text(
+        "# 部门预算编制说明\n\n"
+        "31.“城乡社区支出（类）其他城乡社区支出（款）其他城乡社区支出（项）”1450.00万元，主要用于其他城乡社区支出。"
+        "2022年当年预算执行数为3853.06万元，2023年预算安排1450.00万元，比2022年预算执行数减少62.37%。"
+        "主要原因是：其他城乡社区支出经费减少。\n\n"
+        "城乡社区支出（212）：支出预算·合计 121,319,878元，其中基本支出 80,000,000元，项目支出 41,319,878元；"
+        "财政拨款支出 121,319,878元，一般公共预算 121,319,878元，政府性基金预算 0元，国有资本经营预算 0元。\n\n"
+        "农林水支出（213）：支出预算·合计 2,563,000元，其中基本支出 2,000,000元，项目支出 563,000元；"
+        "财政拨款支出 2,563,000元，一般公共预算 2,563,000元，政府性基金预算 0元，国有资本经营预算 0元。\n",
+        encoding="utf-8",
+    )
+    build_hash_index(corpus, tmp_path / "index", hash_embedder)
+    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
+    residual = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("31."))
+    total = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("城乡社区支出（212）"))
+
+    def fused(question: str, penalty: float) -> dict[int, float]:
+        s.residual_penalty = penalty
+        return s.rank(question).fused
+
+    on, off = fused("城乡社区支出预算多少", fusion.RESIDUAL_PENALTY), fused("城乡社区支出预算多少", 0.0)
+    assert off[residual] - on[residual] == pytest.approx(fusion.RESIDUAL_PENALTY)
+    assert on[total] == pytest.approx(off[total])  # the class total keeps its score
+    asked = "其他城乡社区支出预算多少"  # the question asks for the other item: nothing is demoted
+    assert fused(asked, fusion.RESIDUAL_PENALTY)[residual] == pytest.approx(fused(asked, 0.0)[residual])

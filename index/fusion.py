@@ -96,9 +96,14 @@ def fuse(
     raise ValueError(f"unknown fusion method {method!r}")
 
 
+def demote(fused: FloatArray, mask: npt.NDArray[np.bool_], penalty: float) -> FloatArray:
+    """``fused`` less ``penalty`` for each candidate where ``mask`` is true (the answer-type priors)."""
+    return (fused - np.where(mask, penalty, 0.0)).astype(np.float32)
+
+
 def figure_prior(fused: FloatArray, has_figure: npt.NDArray[np.bool_], penalty: float = FIGURE_PENALTY) -> FloatArray:
     """``fused`` less ``penalty`` for each candidate whose passage has no figure at all."""
-    return (fused - np.where(has_figure, 0.0, penalty)).astype(np.float32)
+    return demote(fused, ~has_figure, penalty)
 
 
 def rerank_top(fused: FloatArray, n: int = RERANK_CANDIDATES) -> npt.NDArray[np.int64]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from jieba import posseg
@@ -79,14 +80,19 @@ def without_names(query_norm: str, qs: QueryScope) -> str:
     """``query_norm`` with the places (and their 区/街道/办事处… suffix) and bodies it names blanked out, for
     segmenting what is left: jieba cuts "2023年青禾区收到…" into 年青 + 禾区, two words no document has, so
     the names are taken out before the question is segmented rather than after."""
-    names = sorted({*qs.places, *qs.bodies}, key=len, reverse=True)
-    if not names:
-        return query_norm
-    # One administrative suffix, then 办事处 or 办 (万里街道办事处), the longest alternatives first; not more,
-    # or 普陀区市场监管局 would lose the 市 of 市场.
-    admin = "|".join(re.escape(x) for x in sorted(_SUFFIXES, key=len, reverse=True))
-    pattern = re.compile("|".join(f"{re.escape(n)}(?:{admin})?(?:办事处|办)?" for n in names))
-    return pattern.sub(" ", query_norm)
+    names = tuple(sorted({*qs.places, *qs.bodies}, key=len, reverse=True))
+    return _names_pattern(names).sub(" ", query_norm) if names else query_norm
+
+
+# One administrative suffix, then 办事处 or 办 (万里街道办事处), the longest alternatives first; not more, or
+# 普陀区市民… would lose the 市 of 市民.
+_ADMIN = "|".join(re.escape(x) for x in sorted(_SUFFIXES, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1024)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of ``without_names`` for these names (compiled once: the corpus names few places)."""
+    return re.compile("|".join(f"{re.escape(n)}(?:{_ADMIN})?(?:办事处|办)?" for n in names))
 
 
 def _place_names(query_norm: str) -> list[str]:

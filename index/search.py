@@ -406,7 +406,7 @@ class Searcher:
         top = fusion.rerank_top(fused, fusion.RESIDUAL_CANDIDATES)
         residual = np.zeros(len(fused), dtype=np.bool_)
         residual[top] = [is_residual(self.index.passages[int(ids[i])].text) for i in top]
-        return fusion.figure_prior(fused, ~residual, self.residual_penalty)
+        return fusion.demote(fused, residual, self.residual_penalty)
 
     def pair_side(self, row: int) -> str:
         """The passage half of a cross-encoder pair for passage ``row`` (memoised)."""

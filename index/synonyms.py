@@ -43,8 +43,12 @@ class Expander:
             self._terms[word] = tuple(dict.fromkeys([*self._terms.get(word, ()), *forms]))
         self._tokenizer = tokenizer
         words = sorted(self._terms, key=len, reverse=True)
-        # English words match whole words only ("fine" is not in "define"); Chinese ones anywhere.
-        alternatives = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in words]
+        # English words match whole words only ("fine" is not in "define"), also between Chinese characters
+        # (青禾区2023年gdp是多少: \b sees no boundary between 年 and g, both being word characters); Chinese
+        # ones anywhere.
+        alternatives = [
+            rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w) for w in words
+        ]
         self._pattern = re.compile("|".join(alternatives)) if words else None
 
     def __call__(self, query_norm: str, tokens: list[str]) -> list[str]:

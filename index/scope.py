@@ -9,6 +9,8 @@ region and year and gives every document a prior added to its passages' fused sc
   loses ``ASPECT_PENALTY`` per aspect: the named document wins unless another one answers far better;
 * a year counts fully when it is the document's year and half when the document's text mentions it
   (a 2023 budget compares with 2022; a 2024 report plans 2025);
+* a passage under a heading that names years is of those years, whatever its document's year
+  (``section_years``): the 2024 work report's "一、2023年工作回顾" answers "2023年GDP", not "2024年…";
 * when the question names no year, an older edition of a series (``index/metadata.py``) loses
   ``OLDER_EDITION_PENALTY``: the newest edition is preferred, the old one can still win on content;
 * ``unmatched`` says the question names a place or year that no document covers ("洪泽区2023年…" when
@@ -220,6 +222,23 @@ class Scopes:
                 if s.series and s.year is not None and s.year < self._latest.get(s.series, s.year):
                     out[s.doc_id] = out.get(s.doc_id, 0.0) - OLDER_EDITION_PENALTY
         return out
+
+    def section_years(self, qs: QueryScope, doc_id: str, headings_norm: tuple[str, ...]) -> float:
+        """Correction of a passage's prior when the deepest of its section headings that names a year names
+        other years than its document (``ASPECT_PENALTY`` times the difference between the heading's year
+        match and the document's): a work report of 2024 reviews 2023 under "一、2023年工作回顾". 0.0 when
+        the question names no year or no heading of the passage names one."""
+        if not qs.years:
+            return 0.0
+        for heading in reversed(headings_norm):
+            named = {int(y) for y in _YEAR.findall(heading)}
+            if named:
+                break
+        else:
+            return 0.0
+        s = self._by_id.get(doc_id)
+        document = self._year_match(s, qs.years) if s is not None else 0.0
+        return ASPECT_PENALTY * ((1.0 if named & qs.years else 0.0) - document)
 
     def unmatched(self, qs: QueryScope) -> float:
         """How far the corpus is from what the question names: 1.0 when no document covers a named place,

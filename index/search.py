@@ -23,7 +23,7 @@ import numpy as np
 from index import fusion, presentation, selfcheck
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
-from index.answertype import asks_for_residual, is_residual, unit_missing
+from index.answertype import asked_unit, asks_for_date, asks_for_residual, is_residual, states_quantity, states_unit, unit_missing
 from index.dictionary import Dictionary
 from index.doctable import DocumentHead
 from index.embed.base import Embedder
@@ -237,6 +237,7 @@ class Searcher:
         self._answers_lock = threading.Lock()
         self.figure_penalty = fusion.FIGURE_PENALTY
         self.residual_penalty = fusion.RESIDUAL_PENALTY
+        self.answer_type_penalty = fusion.ANSWER_TYPE_PENALTY
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher of another build with the same model and configuration (a reload reuses the model)."""
@@ -338,11 +339,11 @@ class Searcher:
         method = method or self.method
         weight = self.dense_weight if dense_weight is None else dense_weight
         fused = fusion.fuse(cands.dense, cands.lexical, method, weight)
-        if self.figure_penalty and asks_for_figure(nq):
+        asks_figure = asks_for_figure(nq)
+        if self.figure_penalty and asks_figure:
             # A question for a quantity is not answered by a passage without a single figure.
             fused = fusion.figure_prior(fused, self.table.figure[cands.ids], self.figure_penalty)
-        if self.residual_penalty and not asks_for_residual(nq):
-            fused = self._residual_prior(fused, cands.ids)
+        fused = self._text_priors(fused, cands.ids, nq, asks_figure)
         judged: dict[int, float] = {}
         if self.reranker is not None:
             read = fusion.rerank_top(fused, self.rerank_candidates)
@@ -356,6 +357,8 @@ class Searcher:
         if priors:
             by_doc = np.array([priors.get(d, 0.0) for d in self.table.doc_ids], dtype=np.float32)
             fused = fused + by_doc[self.table.doc[cands.ids]]
+        if scoped and qs.years:
+            fused = self._section_years(fused, cands.ids, qs)
         order = np.argsort(-fused, kind="stable")
         seen: set[tuple[str, int]] = set()
         rows: list[int] = []
@@ -400,13 +403,41 @@ class Searcher:
             judged.get(top, 0.0) if self.reranker is not None else -1.0,
         )
 
-    def _residual_prior(self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """``fused`` less ``residual_penalty`` for those of the best candidates whose subject is a residual
-        其他… item (``fusion.RESIDUAL_PENALTY``)."""
-        top = fusion.rerank_top(fused, fusion.RESIDUAL_CANDIDATES)
-        residual = np.zeros(len(fused), dtype=np.bool_)
-        residual[top] = [is_residual(self.index.passages[int(ids[i])].text) for i in top]
-        return fusion.demote(fused, residual, self.residual_penalty)
+    def _text_priors(
+        self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any], nq: str, asks_figure: bool
+    ) -> np.ndarray[Any, Any]:
+        """The answer-type priors that read the text of the ``fusion.PRIOR_CANDIDATES`` best candidates
+        (``index/answertype.py``): a residual 其他… item loses ``residual_penalty`` unless the question asks about
+        one; a passage that does not state what the question asks for (a figure in the asked unit, a
+        duration, a quantity other than dates) loses ``answer_type_penalty``."""
+        residual = self.residual_penalty > 0 and not asks_for_residual(nq)
+        units = asked_unit(nq) if self.answer_type_penalty > 0 else None
+        quantity = self.answer_type_penalty > 0 and asks_figure and not asks_for_date(nq)
+        if not (residual or units or quantity):
+            return fused
+        top = fusion.rerank_top(fused, fusion.PRIOR_CANDIDATES)
+        texts = [self.table[int(ids[i])] for i in top]
+        if residual:
+            mask = np.zeros(len(fused), dtype=np.bool_)
+            mask[top] = [is_residual(p.text) for p in texts]
+            fused = fusion.demote(fused, mask, self.residual_penalty)
+        if units or quantity:
+            mask = np.zeros(len(fused), dtype=np.bool_)
+            mask[top] = [
+                not (states_unit(p.norm_text, units) if units else states_quantity(p.norm_text)) for p in texts
+            ]
+            fused = fusion.demote(fused, mask, self.answer_type_penalty)
+        return fused
+
+    def _section_years(self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any], qs: QueryScope) -> np.ndarray[Any, Any]:
+        """``fused`` with the year prior of the ``fusion.PRIOR_CANDIDATES`` best candidates corrected by the
+        years their section headings name (``Scopes.section_years``)."""
+        top = fusion.rerank_top(fused, fusion.PRIOR_CANDIDATES)
+        out = fused.astype(np.float32, copy=True)
+        for i in top:
+            p = self.table[int(ids[i])]
+            out[i] += np.float32(self.scopes.section_years(qs, p.doc_id, self._section_norm(p)))
+        return out
 
     def pair_side(self, row: int) -> str:
         """The passage half of a cross-encoder pair for passage ``row`` (memoised)."""

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from index.answertype import asked_unit, asks_for_residual, is_residual, unit_missing
+from index.answertype import (
+    DURATION,
+    asked_unit,
+    asks_for_date,
+    asks_for_residual,
+    is_residual,
+    states_quantity,
+    unit_missing,
+)
 
 
 @pytest.mark.parametrize(
@@ -14,6 +22,9 @@ from index.answertype import asked_unit, asks_for_residual, is_residual, unit_mi
         ("违规燃放烟花会被拘留几天", "销售时间为2025年1月20日至2月12日，违者罚款500元。"),  # 20日 is a date
         ("社会福利院床位有多少张", "社会福利：收入预算·合计 9,584,700元。"),  # 元, not 张
         ("住一个月多少钱", "上海市普陀区社会福利院设5个内设机构。"),
+        # A duration is asked; years and dates (每月10日) are not durations.
+        ("低保申请多久能批下来", "审核确认之月起发放低保金，每月10日前发放到位。"),
+        ("多长时间能办完", "2023年1月1日起施行。"),
     ],
 )
 def test_a_passage_without_the_asked_unit_is_flagged(question: str, passage: str) -> None:
@@ -29,6 +40,9 @@ def test_a_passage_without_the_asked_unit_is_flagged(question: str, passage: str
         ("寒暑托班解决多少人次", "解决小朋友寒暑假看护难问题：≥120.00(人次)"),
         ("有几辆公车", "车辆7辆（一般公务用车3辆）"),
         ("几点上班", "工作时间上午9:00至12:00"),
+        ("低保申请多久能批下来", "自受理之日起20个工作日内作出审核确认决定"),
+        ("多长时间能办完", "可以给予6个月的渐退期"),
+        ("how long does approval take?", "3天内办结"),
     ],
 )
 def test_a_passage_stating_the_unit_is_not(question: str, passage: str) -> None:
@@ -59,3 +73,40 @@ def test_residual_other_items_are_recognised(text: str, residual: bool) -> None:
 def test_a_question_may_ask_for_the_other_item() -> None:
     assert asks_for_residual("其他城乡社区支出多少") and asks_for_residual("what are other expenses")
     assert not asks_for_residual("城乡社区支出预算多少") and not asks_for_residual("another question")
+
+
+def test_questions_for_a_duration_ask_for_its_units() -> None:
+    assert asked_unit("低保申请多久能批下来") == DURATION
+    assert asked_unit("审批要多长时间") == DURATION
+    assert asked_unit("how long does approval take") == DURATION
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("全区共收到政府信息公开申请156件。", True),
+        ("按时办结率98.2%。", True),
+        ("青禾政通[2025]1号", True),  # a document number is what "document number" questions ask for
+        ("本报告统计期限自2023年1月1日起至2023年12月31日止。", False),  # dates only
+        ("2023年度报告于2024-01-19发布。", False),
+        ("1.《社会救助暂行办法》；2.《最低生活保障审核确认办法》", False),  # list numbers
+        ("低保金每月10日前发放到位。", False),
+        ("不收费。", False),
+    ],
+)
+def test_quantities_other_than_dates_and_list_numbers(text: str, quantity: bool) -> None:
+    assert states_quantity(text) is quantity
+
+
+@pytest.mark.parametrize(
+    ("question", "date"),
+    [
+        ("年报落款日期是哪天", True),
+        ("什么时候可以放鞭炮", True),
+        ("When was the notice issued?", True),
+        ("收到多少政府信息公开申请", False),
+        ("几点以后不能放烟花", False),  # a clock time, not a date
+    ],
+)
+def test_questions_for_a_date(question: str, date: bool) -> None:
+    assert asks_for_date(question.lower()) is date

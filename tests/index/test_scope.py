@@ -154,3 +154,17 @@ def test_the_fast_year_scan_finds_what_the_year_pattern_finds() -> None:
     for _ in range(20_000):
         t = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
         assert text_years(t, fold) == frozenset(int(y) for y in _YEAR.findall(fold(t))), t
+
+
+def test_a_heading_naming_another_year_moves_the_year_prior_to_it() -> None:
+    # The 2024 report (qh2024) reviews 2023 under a heading of its own.
+    asked_2023 = query_scope(NORM("青禾区2023年GDP是多少"))
+    review = (NORM("青禾区人民政府2024年政府信息公开工作年度报告"), NORM("一、2023年工作回顾"))
+    assert SCOPES.section_years(asked_2023, "qh2024", review) == pytest.approx(ASPECT_PENALTY / 2)  # 0.5 -> 1
+    asked_2024 = query_scope(NORM("青禾区2024年GDP是多少"))
+    assert SCOPES.section_years(asked_2024, "qh2024", review) == -ASPECT_PENALTY  # 1 -> 0
+    # The deepest heading that names a year decides; none, or no year asked: no correction.
+    plan = (*review[:1], NORM("二、2024年主要目标"), NORM("（一）稳增长"))
+    assert SCOPES.section_years(asked_2024, "qh2024", plan) == 0.0
+    assert SCOPES.section_years(asked_2024, "qh2024", (NORM("（一）稳增长"),)) == 0.0
+    assert SCOPES.section_years(query_scope(NORM("GDP是多少")), "qh2024", review) == 0.0

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import fusion, store, table
+from index import fusion, scope, store, table
 from index.errors import InvalidParameterError, InvalidQueryError, PassageNotFoundError, QueryTooLongError
 from index.search import Searcher, validate_query
 from index.table import PassageTable
@@ -209,3 +209,62 @@ def test_a_residual_other_item_is_demoted_unless_the_question_asks_for_it(
     assert on[total] == pytest.approx(off[total])  # the class total keeps its score
     asked = "其他城乡社区支出预算多少"  # the question asks for the other item: nothing is demoted
     assert fused(asked, fusion.RESIDUAL_PENALTY)[residual] == pytest.approx(fused(asked, 0.0)[residual])
+
+
+def test_a_passage_without_the_asked_kind_of_figure_is_demoted(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    """Asked how many, a paragraph whose only figures are dates loses ANSWER_TYPE_PENALTY; asked how long, so
+    does one without a duration; asked when, dates are the answer and nothing is demoted."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.md").write_text(
+        "# 政府信息公开工作年度报告\n\n## 一、说明\n\n"
+        "本报告统计期限自2023年1月1日起至2023年12月31日止，政府信息公开申请的受理、办理和答复情况见正文各部分。\n\n## 二、收到申请\n\n"
+        "全区共收到政府信息公开申请156件，上年结转4件，全年办结153件，结转下年度继续办理7件。\n\n## 三、答复时限\n\n"
+        "政府信息公开申请由区政府办公室统一受理，自受理之日起20个工作日内答复，特殊情况可以延长。\n",
+        encoding="utf-8",
+    )
+    build_hash_index(corpus, tmp_path / "index", hash_embedder)
+    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
+    dates = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("本报告"))
+    count = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("全区"))
+
+    def fused(question: str, penalty: float) -> dict[int, float]:
+        s.answer_type_penalty = penalty
+        return s.rank(question).fused
+
+    def lost(question: str, row: int) -> float:
+        return fused(question, 0.0)[row] - fused(question, fusion.ANSWER_TYPE_PENALTY)[row]
+
+    assert lost("收到多少政府信息公开申请", dates) == pytest.approx(fusion.ANSWER_TYPE_PENALTY)
+    assert lost("收到多少政府信息公开申请", count) == pytest.approx(0.0)
+    assert lost("政府信息公开申请多久答复", count) == pytest.approx(fusion.ANSWER_TYPE_PENALTY)  # 156件: no duration
+    assert lost("政府信息公开申请统计期限从几月几号开始", dates) == pytest.approx(0.0)
+
+
+def test_a_heading_naming_the_asked_year_wins_in_a_report_of_the_next_year(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    """A 2024 work report reviews 2023 and plans 2024: 2023年 questions go to the review, 2024年 ones to the plan."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "work-report.md").write_text(
+        "---\ntitle: 青禾区2024年政府工作报告\nyear: 2024\n---\n"
+        "# 一、2023年工作回顾\n\n全区地区生产总值完成612.8亿元，同比增长5.6%。\n\n"
+        "# 二、2024年主要目标\n\n全区地区生产总值增长5.5%左右。\n",
+        encoding="utf-8",
+    )
+    build_hash_index(corpus, tmp_path / "index", hash_embedder)
+    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
+
+    review = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("全区地区生产总值完成"))
+    plan = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("全区地区生产总值增长"))
+
+    def prior(question: str, row: int) -> float:
+        return s.rank(question).fused[row] - s.rank(question, scoped=False).fused[row]
+
+    # Asked for 2023, the document (2024, mentioning 2023) matches half; the review's heading fully.
+    assert prior("2023年全区地区生产总值是多少", review) == pytest.approx(scope.ASPECT_PENALTY / 2)
+    assert prior("2023年全区地区生产总值是多少", plan) == pytest.approx(-scope.ASPECT_PENALTY / 2)
+    # Asked for 2024, the document's year: the review is of another year.
+    assert prior("2024年全区地区生产总值是多少", review) == pytest.approx(-scope.ASPECT_PENALTY)
+    assert prior("2024年全区地区生产总值是多少", plan) == pytest.approx(0.0)

@@ -16,18 +16,25 @@ region and year and gives every document a prior added to its passages' fused sc
 * ``unmatched`` says the question names a place or year that no document covers ("洪泽区2023年…" when
   there is no 洪泽区 document): evidence for the answer decision that the corpus cannot answer.
 
+Questions in English name places in pinyin ("What was Huairou's GDP in 2024?", "Wanli Subdistrict"): the
+corpus's place names are also known by their spellings (``romanized``: every reading of a polyphone, 长宁 is
+changning and zhangning), and a word before "District"/"Subdistrict"/"County"… that is none of them is a place
+no document covers ("Hongze District").
+
 Functions of normalised text (Simplified, lower case) and jieba's word tags: no model, no state.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 from jieba import posseg
+from pypinyin import Style, pinyin
 
 # Fused scores are in [0, 1]; a document that misses a named aspect falls by about a third of that range.
 ASPECT_PENALTY = 0.35
@@ -45,6 +52,17 @@ _NOT_PLACE = re.compile(
     r"|全县|本县|全镇|全街道|各街道"
 )
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+# A place named in English: a word before an administrative unit ("hongze district", "huairou's district").
+_EN_PLACE = re.compile(
+    r"(?<![a-z])([a-z]{3,})(?:'s)?\s+(?:district|subdistrict|sub-district|county|city|town|township|province)(?![a-z])"
+)
+# Words that stand before "district" without naming one ("the district", "which district", "rural county").
+_EN_NOT_PLACE = frozenset(
+    "the this that these those which what whose each every our your their its his her whole same other another "
+    "any all one new old many much more most some few several both either neither such own and for from with "
+    "into per than then urban rural central local entire administrative neighbouring neighboring nearby city "
+    "district county town subdistrict province state level home".split()
+)
 _GENERIC = re.compile(r"^(全|本|各|该|我|这|那|每|其他|相关|所在|属地)")
 # Kinds of body a citizen names ("福利院", "街道办"); matched against each document's issuer and title.
 _BODY = re.compile(
@@ -60,29 +78,59 @@ class QueryScope:
     years: frozenset[int]
     places: tuple[str, ...]
     bodies: tuple[str, ...]
+    spelled: tuple[str, ...] = ()  # the English spellings of the places named in pinyin (huairou)
 
     @property
     def names_something(self) -> bool:
         return bool(self.years or self.places or self.bodies)
 
 
-def query_scope(query_norm: str, known_places: Iterable[str] = ()) -> QueryScope:
+def query_scope(
+    query_norm: str, known_places: Iterable[str] = (), spellings: Mapping[str, str] | None = None
+) -> QueryScope:
     """What a (normalised) question names. ``known_places`` are the place names of the corpus without their
-    suffix (怀柔, 普陀, 万里): citizens name them without 区 or 街道 as often as with."""
+    suffix (怀柔, 普陀, 万里): citizens name them without 区 or 街道 as often as with. ``spellings``: pinyin
+    spelling -> one of those names (``Scopes.spellings``), for questions in English."""
     years = frozenset(int(y) for y in _YEAR.findall(query_norm))
     places: list[str] = [p for p in known_places if p in query_norm]
     for name in _place_names(query_norm):
         if name not in places and not any(name in p or p in name for p in places):
             places.append(name)
+    spelled: list[str] = []
+    if any("a" <= c <= "z" for c in query_norm):
+        for word in re.findall(r"[a-z]+", query_norm):
+            place = (spellings or {}).get(word)
+            if place is not None:
+                spelled.append(word)
+                if place not in places:
+                    places.append(place)
+        for m in _EN_PLACE.finditer(query_norm):
+            word = m.group(1)
+            if word not in _EN_NOT_PLACE and word not in spelled:
+                places.append(word)  # a place no document's name holds: the corpus does not cover it
+                spelled.append(word)
     bodies = _BODY.findall(query_norm)
-    return QueryScope(years, tuple(places), tuple(dict.fromkeys(bodies)))
+    return QueryScope(years, tuple(places), tuple(dict.fromkeys(bodies)), tuple(spelled))
+
+
+def romanized(name: str, limit: int = 16) -> set[str]:
+    """The pinyin spellings of a Chinese place name, without tones or spaces, every reading of its
+    polyphones (长宁: changning, zhangning; at most ``limit``). Rare readings add spellings no one writes
+    (furou for 怀柔); they are harmless, since a spelling only counts as a whole word of a question."""
+    readings = pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore")
+    out: set[str] = set()
+    for combo in itertools.islice(itertools.product(*readings), limit):
+        spelled = "".join(combo).lower()
+        if spelled.isascii() and spelled.isalpha():
+            out.add(spelled)
+    return out
 
 
 def without_names(query_norm: str, qs: QueryScope) -> str:
     """``query_norm`` with the places (and their 区/街道/办事处… suffix) and bodies it names blanked out, for
     segmenting what is left: jieba cuts "2023年青禾区收到…" into 年青 + 禾区, two words no document has, so
     the names are taken out before the question is segmented rather than after."""
-    names = tuple(sorted({*qs.places, *qs.bodies}, key=len, reverse=True))
+    names = tuple(sorted({*qs.places, *qs.bodies, *qs.spelled}, key=len, reverse=True))
     return _names_pattern(names).sub(" ", query_norm) if names else query_norm
 
 
@@ -94,7 +142,12 @@ _ADMIN = "|".join(re.escape(x) for x in sorted(_SUFFIXES, key=len, reverse=True)
 @lru_cache(maxsize=1024)
 def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """The pattern of ``without_names`` for these names (compiled once: the corpus names few places)."""
-    return re.compile("|".join(f"{re.escape(n)}(?:{_ADMIN})?(?:办事处|办)?" for n in names))
+    return re.compile(
+        "|".join(
+            rf"(?<![a-z]){re.escape(n)}(?![a-z])(?:'s)?" if n.isascii() else f"{re.escape(n)}(?:{_ADMIN})?(?:办事处|办)?"
+            for n in names
+        )
+    )
 
 
 def _place_names(query_norm: str) -> list[str]:
@@ -186,6 +239,8 @@ class Scopes:
             key=len,
             reverse=True,
         )
+        # The corpus's places as spelled in English questions (huairou -> 怀柔).
+        self.spellings = {spelled: core for core in self.known_places for spelled in romanized(core)}
         self._by_id = {s.doc_id: s for s in self._docs}
         _place_names("洪泽区")  # loads jieba's tagger now (about a second), not on a citizen's first question
         self._latest: dict[str, int] = {}

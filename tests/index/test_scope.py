@@ -168,3 +168,27 @@ def test_a_heading_naming_another_year_moves_the_year_prior_to_it() -> None:
     assert SCOPES.section_years(asked_2024, "qh2024", plan) == 0.0
     assert SCOPES.section_years(asked_2024, "qh2024", (NORM("（一）稳增长"),)) == 0.0
     assert SCOPES.section_years(query_scope(NORM("GDP是多少")), "qh2024", review) == 0.0
+
+
+def test_places_spelled_in_pinyin_in_english_questions() -> None:
+    # DOCS' regions: 上海 普陀 万里 青禾; an English question names them in pinyin.
+    qs = query_scope(NORM("How much did Wanli Subdistrict budget for 2023?"), SCOPES.known_places, SCOPES.spellings)
+    assert qs.places == ("万里",) and qs.spelled == ("wanli",)
+    p = SCOPES.priors(qs)
+    assert "wanli" not in p and p["welfare"] < 0  # the named document is preferred, as for 万里街道
+    # The spelling is taken out of the lexical query (qinghe is in the report's web address, not its answers).
+    asked = query_scope(NORM("What is Qinghe's target?"), SCOPES.known_places, SCOPES.spellings)
+    assert "qinghe" not in without_names(NORM("What is Qinghe's target?"), asked)
+    # A place named before District that no document covers: the corpus cannot answer.
+    other = query_scope(NORM("What was Hongze District's GDP in 2023?"), SCOPES.known_places, SCOPES.spellings)
+    assert other.places == ("hongze",) and SCOPES.unmatched(other) == 1.0
+    # Words before "district" that name no place.
+    for q in ["How many district-level bodies were abolished?", "Which district has the most complaints?"]:
+        assert query_scope(NORM(q), SCOPES.known_places, SCOPES.spellings).places == ()
+
+
+def test_every_reading_of_a_polyphone_is_a_spelling() -> None:
+    from index.scope import romanized
+
+    assert {"changning", "zhangning"} <= romanized("长宁")
+    assert "huairou" in romanized("怀柔") and "chaoyang" in romanized("朝阳")

@@ -16,15 +16,15 @@ from index.answerability.base import Decision, Signals
 
 # Fitted by `python -m eval.calibrate_noanswer` (output and held-out figures in docs/retrieval.md).
 # Refit when the model, the fusion or the coverage definition changes.
-W_DENSE = 12.3757
-W_COVERAGE = 3.1242
-W_FOREIGN = 1.9179
-W_UNKNOWN = -0.1515
-W_SCOPE = -5.6688
-W_YEAR = -2.8881
-W_UNIT = -3.4982
-W_MARGIN = 3.4799
-BIAS = -13.2158
+W_DENSE = 12.1443
+W_COVERAGE = 2.8049
+W_FOREIGN = 1.7661
+W_UNKNOWN = -0.4254
+W_SCOPE = -5.2253
+W_YEAR = -2.8767
+W_UNIT = -3.2103
+W_MARGIN = 3.7194
+BIAS = -12.8454
 WEIGHTS = (W_DENSE, W_COVERAGE, W_FOREIGN, W_UNKNOWN, W_SCOPE, W_YEAR, W_UNIT, W_MARGIN)  # in features() order
 # The highest confidence that keeps >= 90% of the gold sets' answerable questions answered (fitting half):
 # nine in ten answered is the promise, refusal beyond that. Other thresholds: docs/retrieval.md.

@@ -23,7 +23,15 @@ import numpy as np
 from index import fusion, presentation, selfcheck
 from index.answerability import Answerability, Decision, Signals
 from index.answerability import create as create_answerability
-from index.answertype import asked_unit, asks_for_date, asks_for_residual, is_residual, states_quantity, states_unit, unit_missing
+from index.answertype import (
+    asked_unit,
+    asks_for_date,
+    asks_for_residual,
+    is_residual,
+    states_quantity,
+    states_unit,
+    unit_missing,
+)
 from index.dictionary import Dictionary
 from index.doctable import DocumentHead
 from index.embed.base import Embedder
@@ -49,6 +57,7 @@ from index.scope import QueryScope, Scopes, query_scope, without_names
 from index.store import LoadedIndex
 from index.synonyms import Expander
 from index.table import PassageTable
+from index.translate import Translator, is_foreign
 
 # Passages of one paragraph that touch and score within this share of the paragraph's best are shown
 # as one result (so a paragraph is never listed twice and an answer split over two chunks stays whole).
@@ -209,6 +218,8 @@ class Searcher:
         # A term no passage contains gets the idf of document frequency 0: rarer than any known term.
         n = len(index.passages)
         self._unknown_idf = math.log1p((n + 0.5) / 0.5)
+        # English questions: the corpus's Chinese words for their English ones (index/translate.py).
+        self.translate = Translator(self.in_corpus, self.idf, self.tokenizer)
         self._norm_sections: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._analyzed: dict[str, tuple[str, list[str]]] = {}
         self.scopes = Scopes(index.documents.heads, self.normalizer)
@@ -325,6 +336,9 @@ class Searcher:
             kept = self.tokenizer(lexical_text)
             tokens = [t for t in kept if not any(t in n or n in t for n in names)] or tokens
         lexical = self.expand(nq, tokens)
+        english = self.translate.units(lexical_text, self.expand.english(nq))
+        for _, terms in english:
+            lexical = lexical + [t for t in terms if t not in lexical]
         if self._bigrams:
             lexical = with_bigrams(lexical_text, lexical)
         subset = None
@@ -383,8 +397,19 @@ class Searcher:
         # the report's opening line, and nothing else (a year or a place alone answers nothing).
         named = [*qs.places, *qs.bodies]
         content = [t for t in tokens if not (_YEAR_TOKEN.fullmatch(t) or any(t in n or n in t for n in named))]
-        coverage = self.coverage(content or tokens, top)
+        # What an English question asks about, the places it names aside (they chose the documents).
+        english = [(text, terms) for text, terms in english if text not in qs.spelled]
+        if english:
+            # An English question shares no words with the documents: its coverage is the share of its
+            # words and phrases whose translation the best passage holds (France, with no word in a district
+            # report, is never covered).
+            have = self._passage_terms(top)
+            coverage = sum(bool(have.intersection(terms)) for _, terms in english) / len(english)
+        else:
+            coverage = self.coverage(content or tokens, top)
         unmatched = self.scopes.unmatched(qs)
+        if english and self.translate.unknown_names(query, english, qs.spelled):
+            unmatched = 1.0  # an English question names something (France) the documents never mention
         best = ix.passages[rows[0]]
         best_text = " ".join([*self._section_norm(best), best.norm_text])
         return Ranked(
@@ -392,7 +417,8 @@ class Searcher:
             scores,
             dense_top,
             coverage,
-            self.unknown_share(tokens),
+            # An English question's unknown terms: its words and phrases with no word in the corpus.
+            self._untranslated(english) if english else 0.0 if is_foreign(nq) else self.unknown_share(tokens),
             by_row,
             nq,
             tokens,
@@ -402,6 +428,15 @@ class Searcher:
             margin,
             judged.get(top, 0.0) if self.reranker is not None else -1.0,
         )
+
+    def _untranslated(self, english: list[tuple[str, list[str]]]) -> float:
+        """An English question's unknown share: its words and phrases with no word in the corpus, each
+        weighing the idf of a term no passage contains, the others the idf of their rarest translation
+        (as the terms of a Chinese question weigh in ``unknown_share``)."""
+        weights = [max((self.idf(t) for t in terms), default=self._unknown_idf) for _, terms in english]
+        total = sum(weights)
+        unknown = sum(w for w, (_, terms) in zip(weights, english, strict=True) if not terms)
+        return unknown / total if total else 0.0
 
     def _text_priors(
         self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any], nq: str, asks_figure: bool
@@ -429,7 +464,9 @@ class Searcher:
             fused = fusion.demote(fused, mask, self.answer_type_penalty)
         return fused
 
-    def _section_years(self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any], qs: QueryScope) -> np.ndarray[Any, Any]:
+    def _section_years(
+        self, fused: np.ndarray[Any, Any], ids: np.ndarray[Any, Any], qs: QueryScope
+    ) -> np.ndarray[Any, Any]:
         """``fused`` with the year prior of the ``fusion.PRIOR_CANDIDATES`` best candidates corrected by the
         years their section headings name (``Scopes.section_years``)."""
         top = fusion.rerank_top(fused, fusion.PRIOR_CANDIDATES)

@@ -46,10 +46,20 @@ class Expander:
         # English words match whole words only ("fine" is not in "define"), also between Chinese characters
         # (青禾区2023年gdp是多少: \b sees no boundary between 年 and g, both being word characters); Chinese
         # ones anywhere.
-        alternatives = [
-            rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w) for w in words
-        ]
+        alternatives = [rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w) for w in words]
         self._pattern = re.compile("|".join(alternatives)) if words else None
+
+    def english(self, query_norm: str) -> dict[str, list[str]]:
+        """The table's English words in the (normalised) question, each with the tokens of its official forms
+        (how ``index/translate.py`` counts them as translated)."""
+        if self._pattern is None:
+            return {}
+        out: dict[str, list[str]] = {}
+        for m in self._pattern.finditer(query_norm):
+            word = m.group(0)
+            if word.isascii():
+                out[word] = [t for official in self._terms[word] for t in self._tokenizer(official)]
+        return out
 
     def __call__(self, query_norm: str, tokens: list[str]) -> list[str]:
         """``tokens`` and the tokens of the official forms of every table word in the question."""

@@ -218,7 +218,8 @@ def test_a_passage_without_the_asked_kind_of_figure_is_demoted(tmp_path: Path, h
     corpus.mkdir()
     (corpus / "report.md").write_text(
         "# 政府信息公开工作年度报告\n\n## 一、说明\n\n"
-        "本报告统计期限自2023年1月1日起至2023年12月31日止，政府信息公开申请的受理、办理和答复情况见正文各部分。\n\n## 二、收到申请\n\n"
+        "本报告统计期限自2023年1月1日起至2023年12月31日止，政府信息公开申请的受理、办理和答复情况见正文各部分。\n\n"
+        "## 二、收到申请\n\n"
         "全区共收到政府信息公开申请156件，上年结转4件，全年办结153件，结转下年度继续办理7件。\n\n## 三、答复时限\n\n"
         "政府信息公开申请由区政府办公室统一受理，自受理之日起20个工作日内答复，特殊情况可以延长。\n",
         encoding="utf-8",
@@ -268,3 +269,26 @@ def test_a_heading_naming_the_asked_year_wins_in_a_report_of_the_next_year(
     # Asked for 2024, the document's year: the review is of another year.
     assert prior("2024年全区地区生产总值是多少", review) == pytest.approx(-scope.ASPECT_PENALTY)
     assert prior("2024年全区地区生产总值是多少", plan) == pytest.approx(0.0)
+
+
+def test_an_english_question_finds_the_chinese_passage(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    """The hash embedder relates no English to Chinese: only the dictionary translation can find it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    topics = {
+        "一、生态环境": "全年大气污染防治成效明显，空气重污染天数十一年来首次归零，细颗粒物年均浓度持续下降。",
+        "二、法律服务": "全年受理法律援助案件四百六十九件，为群众挽回经济损失一千七百余万元，群众满意度较高。",
+        "三、执法监督": "开展行政执法案卷评查，抽查执法案卷三百余卷，发现问题全部督促整改到位并建立台账。",
+        "四、政务公开": "全年主动公开政府信息三千余条，依申请公开办结一百五十余件，按期答复率保持在较高水平。",
+    }
+    (corpus / "report.md").write_text(
+        "# 年度报告\n\n" + "".join(f"## {h}\n\n{t}\n\n" for h, t in topics.items()), encoding="utf-8"
+    )
+    build_hash_index(corpus, tmp_path / "index", hash_embedder)
+    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
+    for question, start in [
+        ("How many heavy air pollution days were there?", "全年大气污染"),
+        ("How many legal aid cases were accepted?", "全年受理法律援助"),
+        ("What did the inspection of law enforcement case files find?", "开展行政执法"),
+    ]:
+        assert s.index.passages[s.rank(question).rows[0]].text.startswith(start), question

@@ -31,13 +31,20 @@ def test_evidence_of_a_near_miss_lowers_confidence_and_a_clear_winner_raises_it(
     assert logistic.confidence(replace(base, margin=0.5)) > c
 
 
-def test_questions_without_chinese_are_judged_on_the_dense_side() -> None:
-    f = logistic.features(Signals("What is the forest coverage?", 0.8, 0.0, 0.5))
-    assert f[2] == 1.0 and f[3] == 0.0  # foreign flag set; unknown share says nothing in another language
+def test_questions_without_chinese_get_the_foreign_flag_and_their_translation_signals() -> None:
+    # The searcher gives an English question the coverage and unknown share of its translation
+    # (index/translate.py); the decision reads them as it reads a Chinese question's, with its own intercept.
+    f = logistic.features(Signals("What is the forest coverage?", 0.8, 0.5, 0.5))
+    assert f[2] == 1.0 and f[1] == 0.5 and f[3] == 0.5
+    assert logistic.features(Signals("森林覆盖率多少", 0.8, 0.5, 0.5))[2] == 0.0
+    english = Signals("What is the forest coverage?", 0.8, 0.5, 0.0)
+    assert logistic.confidence(replace(english, unknown_share=1.0)) < logistic.confidence(english)
 
 
 def test_threshold_is_the_calibrated_one_unless_overridden() -> None:
-    assert answerability.create("logistic").threshold == logistic.THRESHOLD
+    # Calibrated per question encoder: the default int8 one, and torch's own.
+    assert answerability.create("logistic", None, "onnx-int8").threshold == logistic.THRESHOLD
+    assert answerability.create("logistic").threshold == logistic.THRESHOLDS["torch"]
     strict = answerability.create("logistic", 0.999)
     s = Signals("森林覆盖率多少", 0.88, 0.9, 0.0)
     assert strict.decide(s).answered is False

@@ -97,7 +97,7 @@ def test_the_question_encoder_is_a_setting_and_int8_by_default(monkeypatch: pyte
 
 
 def test_the_answer_threshold_follows_the_question_encoder_unless_set() -> None:
-    assert answerability.create("logistic", None, "torch").threshold == logistic.THRESHOLD
+    assert answerability.create("logistic", None, "torch").threshold == logistic.THRESHOLDS["torch"]
     assert answerability.create("logistic", None, "onnx-int8").threshold == logistic.THRESHOLDS["onnx-int8"]
     assert answerability.create("logistic", 0.4, "onnx-int8").threshold == 0.4  # YOUJU_NO_ANSWER_THRESHOLD wins
     assert answerability.create("logistic", None, "some-future-encoder").threshold == logistic.THRESHOLD

@@ -50,7 +50,8 @@ _NOT_QUANTITY = re.compile(
 )
 # Questions for a date or a year: dates are their answers.
 _ASK_DATE = re.compile(
-    r"几月|几号|几日|哪天|哪一天|哪日|哪年|哪一年|什么时候|什么时间|何时|日期|时间是|落款|when|what date|which year", re.I
+    r"几月|几号|几日|哪天|哪一天|哪日|哪年|哪一年|什么时候|什么时间|何时|日期|时间是|落款|when|what date|which year",
+    re.I,
 )
 # Budget amounts: thousands grouped with commas, or two decimals (4,563,800.00 in a table of 元).
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2}(?!\d)")

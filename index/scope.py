@@ -58,10 +58,13 @@ _EN_PLACE = re.compile(
 )
 # Words that stand before "district" without naming one ("the district", "which district", "rural county").
 _EN_NOT_PLACE = frozenset(
-    "the this that these those which what whose each every our your their its his her whole same other another "
-    "any all one new old many much more most some few several both either neither such own and for from with "
-    "into per than then urban rural central local entire administrative neighbouring neighboring nearby city "
-    "district county town subdistrict province state level home".split()
+    re.findall(
+        r"[a-z]+",
+        "the this that these those which what whose each every our your their its his her whole same other "
+        "another any all one new old many much more most some few several both either neither such own and "
+        "for from with into per than then urban rural central local entire administrative neighbouring "
+        "neighboring nearby city district county town subdistrict province state level home",
+    )
 )
 _GENERIC = re.compile(r"^(全|本|各|该|我|这|那|每|其他|相关|所在|属地)")
 # Kinds of body a citizen names ("福利院", "街道办"); matched against each document's issuer and title.
@@ -144,7 +147,9 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """The pattern of ``without_names`` for these names (compiled once: the corpus names few places)."""
     return re.compile(
         "|".join(
-            rf"(?<![a-z]){re.escape(n)}(?![a-z])(?:'s)?" if n.isascii() else f"{re.escape(n)}(?:{_ADMIN})?(?:办事处|办)?"
+            rf"(?<![a-z]){re.escape(n)}(?![a-z])(?:'s)?"
+            if n.isascii()
+            else f"{re.escape(n)}(?:{_ADMIN})?(?:办事处|办)?"
             for n in names
         )
     )

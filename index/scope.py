@@ -288,13 +288,8 @@ class Scopes:
         other years than its document (``ASPECT_PENALTY`` times the difference between the heading's year
         match and the document's): a work report of 2024 reviews 2023 under "一、2023年工作回顾". 0.0 when
         the question names no year or no heading of the passage names one."""
-        if not qs.years:
-            return 0.0
-        for heading in reversed(headings_norm):
-            named = {int(y) for y in _YEAR.findall(heading)}
-            if named:
-                break
-        else:
+        named = heading_years(headings_norm)
+        if not qs.years or named is None:
             return 0.0
         s = self._by_id.get(doc_id)
         document = self._year_match(s, qs.years) if s is not None else 0.0
@@ -312,16 +307,31 @@ class Scopes:
             return 1.0 - max((self._year_match(s, qs.years) for s in candidates), default=0.0)
         return 0.0
 
-    def year_missing(self, qs: QueryScope, doc_id: str, text_norm: str) -> float:
-        """1.0 when the question names a year and a result is neither from a document of that year nor
-        mentions it (its section headings included in ``text_norm``); else 0.0. "2024年…自助查阅终端"
-        answered from the 2023 report's count is the near miss this catches."""
+    def year_missing(self, qs: QueryScope, doc_id: str, text_norm: str, headings_norm: tuple[str, ...] = ()) -> float:
+        """1.0 when the question names a year and a result is not of that year; else 0.0. A result is of
+        the years its deepest year-naming section heading names (``heading_years``: the 2024 budget's
+        explanation, which compares with 2023, is of 2024); without such a heading, of its document's year
+        or of any year its text (``text_norm``, headings included) mentions. "2024年…自助查阅终端" answered
+        from the 2023 report's count is the near miss this catches."""
         if not qs.years:
             return 0.0
+        named = heading_years(headings_norm)
+        if named is not None:
+            return 0.0 if named & qs.years else 1.0
         s = self._by_id.get(doc_id)
         if s is not None and s.year in qs.years:
             return 0.0
         return 0.0 if qs.years & {int(y) for y in _YEAR.findall(text_norm)} else 1.0
+
+
+def heading_years(headings_norm: tuple[str, ...]) -> frozenset[int] | None:
+    """The years the deepest of these section headings (outermost first) that names any names; None when none
+    does."""
+    for heading in reversed(headings_norm):
+        named = frozenset(int(y) for y in _YEAR.findall(heading))
+        if named:
+            return named
+    return None
 
 
 _ADMIN_SUFFIX = re.compile(r"(自治区|自治州|省|市|区|县|旗|街道|镇|乡)$")

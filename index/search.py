@@ -138,7 +138,7 @@ class Ranked:
     query_norm: str = ""
     query_tokens: list[str] = field(default_factory=list)
     scope_unmatched: float = 0.0  # 1 when the question names a place or year no document covers
-    year_missing: float = 0.0  # 1 when the best result is neither of nor mentions the year named
+    year_missing: float = 0.0  # 1 when the best result is not of the year named (Scopes.year_missing)
     unit_missing: float = 0.0  # 1 when the question asks for a unit (张, 天, 元…) the best result never states
     margin: float = 0.0  # fused score of the best paragraph less that of the second best (1.0 if alone)
     judge: float = -1.0  # the reranker's probability that the best passage answers (-1: no reranker)
@@ -423,7 +423,7 @@ class Searcher:
             nq,
             tokens,
             unmatched,
-            self.scopes.year_missing(qs, best.doc_id, best_text),
+            self.scopes.year_missing(qs, best.doc_id, best_text, self._section_norm(best)),
             unit_missing(nq, best.norm_text),
             margin,
             judged.get(top, 0.0) if self.reranker is not None else -1.0,

@@ -117,6 +117,15 @@ def test_a_result_of_another_year_is_flagged() -> None:
     assert SCOPES.year_missing(qs, "qh2024", NORM("查阅点配备自助查阅终端。")) == 0.0  # the document's year
     assert SCOPES.year_missing(qs, "qh2023", NORM("2024年计划新增终端10台。")) == 0.0  # mentioned in the text
     assert SCOPES.year_missing(query_scope(NORM("自助查阅终端有多少台")), "qh2023", "") == 0.0
+    # A passage under a heading that names a year is of that year, whatever its document or text mention:
+    # the 2024 budget's explanation compares with 2023 but does not give the 2023 budget.
+    asked_2023 = query_scope(NORM("社会福利院2023年预算多少"))
+    explanation = NORM("社会福利（项）738.66万元。2023年当年预算执行数为711.34万元，2024年预算安排738.66万元。")
+    assert SCOPES.year_missing(asked_2023, "welfare", explanation) == 0.0  # mentioned in the text
+    assert SCOPES.year_missing(asked_2023, "welfare", explanation, (NORM("2024年单位预算编制说明"),)) == 1.0
+    review = (NORM("青禾区2024年政府工作报告"), NORM("一、2023年工作回顾"), NORM("（一）经济"))
+    assert SCOPES.year_missing(query_scope(NORM("2023年GDP多少")), "qh2024", "", review) == 0.0
+    assert SCOPES.year_missing(qs, "qh2024", "", review) == 1.0  # 2024 asked: the review is of 2023
 
 
 def test_years_from_folded_text_are_those_of_the_matching_form() -> None:

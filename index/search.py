@@ -336,7 +336,8 @@ class Searcher:
             kept = self.tokenizer(lexical_text)
             tokens = [t for t in kept if not any(t in n or n in t for n in names)] or tokens
         lexical = self.expand(nq, tokens)
-        english = self.translate.units(lexical_text, self.expand.english(nq))
+        # An English question: its words and phrases, each with the corpus's words for it (index/translate.py).
+        english = self.translate.units(lexical_text, self.expand.english(nq)) if is_foreign(nq) else []
         for _, terms in english:
             lexical = lexical + [t for t in terms if t not in lexical]
         if self._bigrams:
@@ -398,17 +399,19 @@ class Searcher:
         named = [*qs.places, *qs.bodies]
         content = [t for t in tokens if not (_YEAR_TOKEN.fullmatch(t) or any(t in n or n in t for n in named))]
         # What an English question asks about, the places it names aside (they chose the documents).
-        english = [(text, terms) for text, terms in english if text not in qs.spelled]
-        if english:
+        asked = [(text, terms) for text, terms in english if text not in qs.spelled]
+        if asked:
             # An English question shares no words with the documents: its coverage is the share of its
             # words and phrases whose translation the best passage holds (France, with no word in a district
-            # report, is never covered).
+            # report, is never covered), its unknown share that of those the corpus has no word for.
             have = self._passage_terms(top)
-            coverage = sum(bool(have.intersection(terms)) for _, terms in english) / len(english)
+            coverage = sum(bool(have.intersection(terms)) for _, terms in asked) / len(asked)
+            unknown = self._untranslated(asked)
         else:
             coverage = self.coverage(content or tokens, top)
+            unknown = 0.0 if is_foreign(nq) else self.unknown_share(tokens)
         unmatched = self.scopes.unmatched(qs)
-        if english and self.translate.unknown_names(query, english, qs.spelled):
+        if asked and self.translate.unknown_names(query, asked, qs.spelled):
             unmatched = 1.0  # an English question names something (France) the documents never mention
         best = ix.passages[rows[0]]
         best_text = " ".join([*self._section_norm(best), best.norm_text])
@@ -417,8 +420,7 @@ class Searcher:
             scores,
             dense_top,
             coverage,
-            # An English question's unknown terms: its words and phrases with no word in the corpus.
-            self._untranslated(english) if english else 0.0 if is_foreign(nq) else self.unknown_share(tokens),
+            unknown,
             by_row,
             nq,
             tokens,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -178,13 +179,29 @@ def test_a_build_without_rows_loads_whole_and_answers_identically(
     assert not lazy.has_passage("0123456789abcdef")
 
 
+def _searcher_of(tmp_path: Path, embedder: HashEmbedder, name: str, text: str) -> tuple[Searcher, Callable[[str], int]]:
+    """A searcher over one Markdown document ``name`` holding ``text``, and the row of the passage that starts
+    with a given text."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text, encoding="utf-8")
+    build_hash_index(corpus, tmp_path / "index", embedder)
+    s = Searcher(store.load(tmp_path / "index"), embedder)
+
+    def row(start: str) -> int:
+        return next(i for i, p in enumerate(s.index.passages) if p.text.startswith(start))
+
+    return s, row
+
+
 def test_a_residual_other_item_is_demoted_unless_the_question_asks_for_it(
     tmp_path: Path, hash_embedder: HashEmbedder
 ) -> None:
     """Asked for a class (城乡社区支出), the residual 其他… item of a budget explanation is not the answer."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "budget.md").write_text(
+    s, row = _searcher_of(
+        tmp_path,
+        hash_embedder,
+        "budget.md",
         "# 部门预算编制说明\n\n"
         "31.“城乡社区支出（类）其他城乡社区支出（款）其他城乡社区支出（项）”1450.00万元，主要用于其他城乡社区支出。"
         "2022年当年预算执行数为3853.06万元，2023年预算安排1450.00万元，比2022年预算执行数减少62.37%。"
@@ -193,12 +210,8 @@ def test_a_residual_other_item_is_demoted_unless_the_question_asks_for_it(
         "财政拨款支出 121,319,878元，一般公共预算 121,319,878元，政府性基金预算 0元，国有资本经营预算 0元。\n\n"
         "农林水支出（213）：支出预算·合计 2,563,000元，其中基本支出 2,000,000元，项目支出 563,000元；"
         "财政拨款支出 2,563,000元，一般公共预算 2,563,000元，政府性基金预算 0元，国有资本经营预算 0元。\n",
-        encoding="utf-8",
     )
-    build_hash_index(corpus, tmp_path / "index", hash_embedder)
-    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
-    residual = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("31."))
-    total = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("城乡社区支出（212）"))
+    residual, total = row("31."), row("城乡社区支出（212）")
 
     def fused(question: str, penalty: float) -> dict[int, float]:
         s.residual_penalty = penalty
@@ -214,20 +227,17 @@ def test_a_residual_other_item_is_demoted_unless_the_question_asks_for_it(
 def test_a_passage_without_the_asked_kind_of_figure_is_demoted(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
     """Asked how many, a paragraph whose only figures are dates loses ANSWER_TYPE_PENALTY; asked how long, so
     does one without a duration; asked when, dates are the answer and nothing is demoted."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "report.md").write_text(
+    s, row = _searcher_of(
+        tmp_path,
+        hash_embedder,
+        "report.md",
         "# 政府信息公开工作年度报告\n\n## 一、说明\n\n"
         "本报告统计期限自2023年1月1日起至2023年12月31日止，政府信息公开申请的受理、办理和答复情况见正文各部分。\n\n"
         "## 二、收到申请\n\n"
         "全区共收到政府信息公开申请156件，上年结转4件，全年办结153件，结转下年度继续办理7件。\n\n## 三、答复时限\n\n"
         "政府信息公开申请由区政府办公室统一受理，自受理之日起20个工作日内答复，特殊情况可以延长。\n",
-        encoding="utf-8",
     )
-    build_hash_index(corpus, tmp_path / "index", hash_embedder)
-    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
-    dates = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("本报告"))
-    count = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("全区"))
+    dates, count = row("本报告"), row("全区")
 
     def fused(question: str, penalty: float) -> dict[int, float]:
         s.answer_type_penalty = penalty
@@ -246,19 +256,15 @@ def test_a_heading_naming_the_asked_year_wins_in_a_report_of_the_next_year(
     tmp_path: Path, hash_embedder: HashEmbedder
 ) -> None:
     """A 2024 work report reviews 2023 and plans 2024: 2023年 questions go to the review, 2024年 ones to the plan."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "work-report.md").write_text(
+    s, row = _searcher_of(
+        tmp_path,
+        hash_embedder,
+        "work-report.md",
         "---\ntitle: 青禾区2024年政府工作报告\nyear: 2024\n---\n"
         "# 一、2023年工作回顾\n\n全区地区生产总值完成612.8亿元，同比增长5.6%。\n\n"
         "# 二、2024年主要目标\n\n全区地区生产总值增长5.5%左右。\n",
-        encoding="utf-8",
     )
-    build_hash_index(corpus, tmp_path / "index", hash_embedder)
-    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
-
-    review = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("全区地区生产总值完成"))
-    plan = next(i for i, p in enumerate(s.index.passages) if p.text.startswith("全区地区生产总值增长"))
+    review, plan = row("全区地区生产总值完成"), row("全区地区生产总值增长")
 
     def prior(question: str, row: int) -> float:
         return s.rank(question).fused[row] - s.rank(question, scoped=False).fused[row]
@@ -273,22 +279,17 @@ def test_a_heading_naming_the_asked_year_wins_in_a_report_of_the_next_year(
 
 def test_an_english_question_finds_the_chinese_passage(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
     """The hash embedder relates no English to Chinese: only the dictionary translation can find it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     topics = {
         "一、生态环境": "全年大气污染防治成效明显，空气重污染天数十一年来首次归零，细颗粒物年均浓度持续下降。",
         "二、法律服务": "全年受理法律援助案件四百六十九件，为群众挽回经济损失一千七百余万元，群众满意度较高。",
         "三、执法监督": "开展行政执法案卷评查，抽查执法案卷三百余卷，发现问题全部督促整改到位并建立台账。",
         "四、政务公开": "全年主动公开政府信息三千余条，依申请公开办结一百五十余件，按期答复率保持在较高水平。",
     }
-    (corpus / "report.md").write_text(
-        "# 年度报告\n\n" + "".join(f"## {h}\n\n{t}\n\n" for h, t in topics.items()), encoding="utf-8"
-    )
-    build_hash_index(corpus, tmp_path / "index", hash_embedder)
-    s = Searcher(store.load(tmp_path / "index"), hash_embedder)
+    text = "# 年度报告\n\n" + "".join(f"## {h}\n\n{t}\n\n" for h, t in topics.items())
+    s, row = _searcher_of(tmp_path, hash_embedder, "report.md", text)
     for question, start in [
         ("How many heavy air pollution days were there?", "全年大气污染"),
         ("How many legal aid cases were accepted?", "全年受理法律援助"),
         ("What did the inspection of law enforcement case files find?", "开展行政执法"),
     ]:
-        assert s.index.passages[s.rank(question).rows[0]].text.startswith(start), question
+        assert s.rank(question).rows[0] == row(start), question

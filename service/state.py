@@ -64,6 +64,7 @@ def warm(searcher: Searcher) -> None:
     index never goes live and /readyz stays 503, or the old one keeps serving), then first-use costs."""
     searcher.self_check()
     searcher.search(WARMUP_QUERY, 1)
+    searcher.translate.prepare()
     to_traditional("怀柔区森林覆盖率")
     to_simplified("懷柔區森林覆蓋率")
 

@@ -62,3 +62,16 @@ def test_names_the_dictionary_translates_into_no_word_of_the_corpus() -> None:
     assert t.unknown_names("Where is Mutianyu?", t.units("where is mutianyu?")) == []
     assert t.unknown_names("France is where?", t.units("france is where?")) == []
     assert t.unknown_names("Requests in Qinghe District", t.units("requests in qinghe district"), {"qinghe"}) == []
+
+
+def test_the_dictionary_is_read_once_when_prepared() -> None:
+    reads: list[int] = []
+
+    def index() -> dict[str, tuple[str, ...]]:
+        reads.append(1)
+        return TABLE
+
+    t = Translator(CORPUS.__contains__, CORPUS.__getitem__, TOKENIZE, index=index)
+    t.prepare()
+    assert reads == [1]
+    assert t("requests") == ["要求", "诉求"] and reads == [1]  # the first question reads nothing more

@@ -89,11 +89,16 @@ class QueryScope:
 
 
 def query_scope(
-    query_norm: str, known_places: Iterable[str] = (), spellings: Mapping[str, str] | None = None
+    query_norm: str,
+    known_places: Iterable[str] = (),
+    spellings: Mapping[str, str] | None = None,
+    is_word: Callable[[str], bool] | None = None,
 ) -> QueryScope:
     """What a (normalised) question names. ``known_places`` are the place names of the corpus without their
     suffix (怀柔, 普陀, 万里): citizens name them without 区 or 街道 as often as with. ``spellings``: pinyin
-    spelling -> one of those names (``Scopes.spellings``), for questions in English."""
+    spelling -> one of those names (``Scopes.spellings``), for questions in English. ``is_word``: whether an
+    English word is a word of the language (a dictionary's), not a name: "Science City" names no place the
+    way "Hongze District" does."""
     years = frozenset(int(y) for y in _YEAR.findall(query_norm))
     places: list[str] = [p for p in known_places if p in query_norm]
     for name in _place_names(query_norm):
@@ -109,7 +114,7 @@ def query_scope(
                     places.append(place)
         for m in _EN_PLACE.finditer(query_norm):
             word = m.group(1)
-            if word not in _EN_NOT_PLACE and word not in spelled:
+            if word not in _EN_NOT_PLACE and word not in spelled and not (is_word and is_word(word)):
                 places.append(word)  # a place no document's name holds: the corpus does not cover it
                 spelled.append(word)
     bodies = _BODY.findall(query_norm)

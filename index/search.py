@@ -492,7 +492,7 @@ class Searcher:
         return self._norm_sections[p.section]
 
     def _scope(self, query_norm: str) -> QueryScope:
-        return query_scope(query_norm, self.scopes.known_places, self.scopes.spellings)
+        return query_scope(query_norm, self.scopes.known_places, self.scopes.spellings, self.translate.knows)
 
     def _doc_passes(self, doc: DocumentHead, f: Filters) -> bool:
         if f.document_ids is not None and doc.doc_id not in f.document_ids:

@@ -135,6 +135,11 @@ class Translator:
                     self._table = table
         return self._table
 
+    def knows(self, word: str) -> bool:
+        """Whether the dictionary has the English word (or a form it may be inflected from) as a gloss."""
+        index = self._index()
+        return any(form in index for form in _forms(word.lower()))
+
     def prepare(self) -> None:
         """Read the dictionary now (about 1.5 s the first time in a process), not on a citizen's first English
         question."""

@@ -191,6 +191,9 @@ def test_places_spelled_in_pinyin_in_english_questions() -> None:
     # A place named before District that no document covers: the corpus cannot answer.
     other = query_scope(NORM("What was Hongze District's GDP in 2023?"), SCOPES.known_places, SCOPES.spellings)
     assert other.places == ("hongze",) and SCOPES.unmatched(other) == 1.0
+    # A word of the language before City names no place ("Science City"), when the dictionary is given.
+    science = query_scope(NORM("What is planned for Science City?"), (), {}, {"science"}.__contains__)
+    assert science.places == () and query_scope(NORM("What is planned for Science City?")).places == ("science",)
     # Words before "district" that name no place.
     for q in ["How many district-level bodies were abolished?", "Which district has the most complaints?"]:
         assert query_scope(NORM(q), SCOPES.known_places, SCOPES.spellings).places == ()

@@ -75,3 +75,8 @@ def test_the_dictionary_is_read_once_when_prepared() -> None:
     t.prepare()
     assert reads == [1]
     assert t("requests") == ["要求", "诉求"] and reads == [1]  # the first question reads nothing more
+
+
+def test_knows_the_words_of_the_dictionary_and_their_inflections() -> None:
+    t = translator()
+    assert t.knows("requests") and t.knows("Abolished") and not t.knows("hongze")

@@ -201,13 +201,12 @@ class Translator:
         dictionary translates but into no word of the corpus: things the documents never mention, as a
         Chinese question's place no document covers. Words the dictionary lacks (Mutianyu) say nothing."""
         known = {w for text, terms in units if terms for w in text.split()}
-        index = self._index()
         out = []
         for word in _NAME.findall(question)[1:]:
             w = word.lower()
             w = w[:-2] if w.endswith("'s") else w
             if not word[0].isupper() or len(w) < 3 or w in _STOP or w in skip or w in known or w in _UNITS:
                 continue
-            if any(form in index for form in _forms(w)):
+            if self.knows(w):
                 out.append(word)
         return out

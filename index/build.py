@@ -10,10 +10,12 @@ import resource
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -184,16 +186,28 @@ def build_index(
             vectors[i] = v
         else:
             todo.append(i)
-    if todo:
-        log.info(
-            "embedding %d passages (%d reused, %d of them from an interrupted build)",
-            len(todo),
-            len(passages) - len(todo),
-            len(resumed),
-        )
-        _embed_resumably(embedder, passages, todo, vectors, checkpoint, progress)
+    by_id = {d.doc_id: d for d in documents}
 
-    terms = [with_bigrams(p.norm_text, tokenizer(p.norm_text)) for p in passages]
+    def lexical_side() -> tuple[list[list[str]], list[dict[str, Any]]]:
+        """Every passage's BM25 terms and stored presentation (sentences with their matching form and terms)."""
+        terms = [with_bigrams(p.norm_text, tokenizer(p.norm_text)) for p in passages]
+        return terms, presentation.compute(by_id, passages, normalizer, tokenizer)
+
+    # The lexical side is computed while the encoder embeds: the encoder (torch) leaves the interpreter lock
+    # while it multiplies, and the Python work (jieba, OpenCC) then runs in its pauses. On 2 cores this hid
+    # two thirds of the lexical work behind the embedding (docs/performance.md).
+    with ThreadPoolExecutor(1, thread_name_prefix="youju-lexical") as side:
+        lexical_future = side.submit(lexical_side)
+        if todo:
+            log.info(
+                "embedding %d passages (%d reused, %d of them from an interrupted build)",
+                len(todo),
+                len(passages) - len(todo),
+                len(resumed),
+            )
+            _embed_resumably(embedder, passages, todo, vectors, checkpoint, progress)
+        terms, presentation_rows = lexical_future.result()
+
     built_kind = ann.resolve(ann_kind, len(passages))
     search_backend = backend_class(backend).build(vectors, terms, ann=built_kind)
     per_doc: dict[str, int] = {}
@@ -227,17 +241,9 @@ def build_index(
         files=[f.to_json() for f in files],
         dictionary=dictionary.to_json(),
     )
-    by_id = {d.doc_id: d for d in documents}
-
     def write_presentation(build_dir: Path) -> None:
-        presentation.write(
-            build_dir,
-            by_id,
-            passages,
-            normalizer,
-            tokenizer,
-            normalizer.name,
-            getattr(tokenizer, "name", type(tokenizer).__name__),
+        presentation.write_rows(
+            build_dir, presentation_rows, normalizer.name, getattr(tokenizer, "name", type(tokenizer).__name__)
         )
 
     final = store.write_build(

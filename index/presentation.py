@@ -93,19 +93,6 @@ def compute(
     return rows
 
 
-def write(
-    build_dir: Path,
-    documents: Mapping[str, Document],
-    passages: Sequence[Passage],
-    normalize: Normalize,
-    tokenize: Tokenize,
-    normalizer_name: str,
-    tokenizer_name: str,
-) -> None:
-    """Write ``presentation.json`` into a build directory (before its checksums are taken)."""
-    write_rows(build_dir, compute(documents, passages, normalize, tokenize), normalizer_name, tokenizer_name)
-
-
 def write_rows(build_dir: Path, rows: Iterable[dict[str, Any]], normalizer_name: str, tokenizer_name: str) -> None:
     """Write ``presentation.json`` of the stored ``rows`` (``compute``'s form, row order), and the byte offset
     of every row in it (``rows/presentation.offsets.npy``), so that a searcher decodes a row when it shows it

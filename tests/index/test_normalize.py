@@ -131,3 +131,28 @@ def test_script_detection_is_opencc_t2s_decided_fast() -> None:
     t2s = opencc_converter("t2s")
     assert [is_traditional(t) for t in texts] == [t2s(t) != t for t in texts]
     assert not is_traditional("清朝乾隆十八年") and is_traditional("天氣乾燥")
+
+
+@pytest.mark.parametrize("config", ["tw2sp", "t2s", "s2t"])
+def test_remembered_segments_convert_exactly_as_opencc(config: str) -> None:
+    """The process's converters remember each punctuation-delimited segment (a build converts the same text as
+    a document, as passages and as sentences): the output is OpenCC's own, on every line of the shipped
+    report, its sentences, the gold questions, and text made of separators only."""
+    import json
+
+    import opencc
+
+    from index.normalize import SegmentConverter, opencc_converter
+    from tests.helpers import REPORT_DIR, ROOT
+
+    lines = [ln for f in sorted(REPORT_DIR.glob("*.txt")) for ln in f.read_text(encoding="utf-8").splitlines()]
+    texts = lines + [s for ln in lines for s in re.split(r"(?<=[。；])", ln) if s]
+    for path in sorted((ROOT / "eval" / "gold").glob("*.jsonl")):
+        texts += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    texts += ["", "，。", " 懷柔區 ", "a-b--c", "資訊，資訊。資訊", "“程式”（品質）"]
+    remembered = opencc_converter(config)
+    assert isinstance(remembered, SegmentConverter)
+    plain = opencc.OpenCC(config).convert
+    for text in texts + texts:  # the second time from memory
+        assert remembered(text) == plain(text), text
+    assert remembered.segment.cache_info().hits > 0

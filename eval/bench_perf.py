@@ -9,9 +9,10 @@ What it measures, all in the same process run so that the figures compare:
   fp32, a FAISS flat index, searched in-process (encode, search, return the chunks);
 * **youju in-process**: ``Searcher.search`` on an index of the shipped report built with the configured
   pipeline (encoder, reranker, answer decision, highlighting, citations), each question asked once;
-* **youju over HTTP**: ``youju serve`` started as a subprocess (rate limit off), then a load generator of
-  N client threads, each with its own keep-alive connection, asking the gold questions for a fixed time:
-  requests/s, p50, p95 and every status seen, for each N;
+* **youju over HTTP**: ``youju serve`` started as a subprocess (rate limit off), asked each gold question
+  once by one client, then by a load generator (``eval/loadgen.py``, a process of its own) of N keep-alive
+  connections asking the gold questions for a fixed time: requests/s, p50, p95 and every status seen, for
+  each N;
 * **build throughput**: characters/s of a naive embedding loop (sentence-transformers ``encode`` of
   500-character chunks) against ``youju build`` of the same paragraphs (a fresh index: nothing reused);
 * **stage costs**: the encoder's share of an in-process search (``stage_timer``), the rest;
@@ -29,7 +30,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,7 +127,7 @@ def _free_port() -> int:
 class Load:
     clients: int
     seconds: float
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # milliseconds
     statuses: dict[int, int] = field(default_factory=dict)
     retry_after_missing: int = 0
 
@@ -149,39 +149,24 @@ class Load:
         }
 
 
-def load_run(base: str, questions: list[str], clients: int, seconds: float) -> Load:
-    """``clients`` threads, each with one keep-alive connection, asking in turn for ``seconds``."""
-    result = Load(clients, 0.0)
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
+def generate(base: str, questions: Path, clients: int, seconds: float, once: bool = False) -> Load:
+    """Run the load generator (``eval/loadgen.py``) in a process of its own and read its figures."""
+    cmd = [sys.executable, "-m", "eval.loadgen", "--url", base, "--questions", str(questions)]
+    cmd += ["--once"] if once else ["--clients", str(clients), "--seconds", str(seconds)]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True, timeout=seconds + 600)
+    got = json.loads(out.stdout)
+    return Load(
+        clients,
+        float(got["seconds"]),
+        [float(x) for x in got["latencies_ms"]],
+        {int(k): int(v) for k, v in got["statuses"].items()},
+        int(got["503 without Retry-After"]),
+    )
 
-    def worker(offset: int) -> None:
-        i = offset
-        with httpx.Client(base_url=base, timeout=60) as c:
-            while time.monotonic() < stop:
-                q = questions[i % len(questions)]
-                i += clients
-                t0 = time.perf_counter()
-                try:
-                    r = c.post("/api/v1/search", json={"query": q, "top_k": 5})
-                    status, retry = r.status_code, r.headers.get("retry-after")
-                except httpx.HTTPError:
-                    status, retry = 0, None
-                ms = (time.perf_counter() - t0) * 1000
-                with lock:
-                    result.latencies.append(ms)
-                    result.statuses[status] = result.statuses.get(status, 0) + 1
-                    if status == 503 and not retry:
-                        result.retry_after_missing += 1
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    result.seconds = time.perf_counter() - t0
-    return result
+def load_run(base: str, questions: Path, clients: int, seconds: float) -> Load:
+    """``clients`` keep-alive connections asking the questions in turn for ``seconds``."""
+    return generate(base, questions, clients, seconds)
 
 
 def serve(work: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -369,21 +354,19 @@ def main(argv: list[str] | None = None) -> int:
         youju_ms, stage_rows = measure_youju(open_searcher(s), questions)
 
         # The answer cache off: the load repeats the gold questions, and answers from memory would flatter it.
+        asked = work / "questions.txt"
+        asked.write_text("\n".join(" ".join(q.split()) for q in questions) + "\n", encoding="utf-8")
         server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT), "YOUJU_ANSWER_CACHE_SIZE": "0"})
         try:
-            with httpx.Client(base_url=base, timeout=60) as c:
-                single = _median_ms(
-                    lambda: c.post("/api/v1/search", json={"query": "预热"}),
-                    questions,
-                    lambda q: c.post("/api/v1/search", json={"query": q, "top_k": 5}),
-                )
-            loads = [load_run(base, questions, n, args.seconds).row() for n in map(int, args.clients.split(","))]
+            httpx.post(base + "/api/v1/search", json={"query": "预热"}, timeout=60)
+            single = generate(base, asked, 1, 0.0, once=True).latencies
+            loads = [load_run(base, asked, n, args.seconds).row() for n in map(int, args.clients.split(","))]
         finally:
             server.terminate()
             server.wait(timeout=30)
         server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT)})  # default settings: cache on
         try:
-            cached = [load_run(base, questions, 16, args.seconds).row()]
+            cached = [load_run(base, asked, 16, args.seconds).row()]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -461,9 +444,10 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         "",
         "## Under load",
         "",
-        "`youju serve` (one process, rate limit off) and N client threads, each with a keep-alive connection, "
-        f"asking the gold questions for {r['seconds']:.0f} s per level (the load generator runs on the same "
-        "cores as the server). Errors are any status but 200; every 503 must carry Retry-After.",
+        "`youju serve` (one process, rate limit off) and N clients, each with a keep-alive connection, asking "
+        f"the gold questions for {r['seconds']:.0f} s per level. The load generator (`eval/loadgen.py`: one "
+        "asyncio loop in a process of its own, prepared requests, tens of microseconds a request) runs on the "
+        "same two cores as the server. Errors are any status but 200; every 503 must carry Retry-After.",
         "",
         *table(r["loads"]),
         "",

@@ -17,6 +17,7 @@ Chinese tables and lists state counts without them ("处理决定数量 275").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Asked unit (after 多少/几) -> the units a passage may state it in.
 UNITS: dict[str, str] = {
@@ -53,6 +54,10 @@ _ASK_DATE = re.compile(
     r"几月|几号|几日|哪天|哪一天|哪日|哪年|哪一年|什么时候|什么时间|何时|日期|时间是|落款|when|what date|which year",
     re.I,
 )
+# Passages whose answer to each check below is remembered: the same best candidates come back question after
+# question, and the checks read their whole text.
+TEXT_CACHE = 8192
+
 # Budget amounts: thousands grouped with commas, or two decimals (4,563,800.00 in a table of 元).
 _AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{2}(?!\d)")
 
@@ -70,11 +75,13 @@ def asks_for_date(query_norm: str) -> bool:
     return bool(_ASK_DATE.search(query_norm))
 
 
+@lru_cache(maxsize=TEXT_CACHE)
 def states_quantity(text_norm: str) -> bool:
     """Does the passage state a figure other than years, dates and list numbers?"""
     return any(c.isdigit() for c in _NOT_QUANTITY.sub(" ", text_norm))
 
 
+@lru_cache(maxsize=TEXT_CACHE)
 def states_unit(text_norm: str, units: str) -> bool:
     """Does the passage state a figure in one of ``units`` (or, for 元, a budget amount)?"""
     if units == DURATION:
@@ -106,6 +113,7 @@ def asks_for_residual(query_norm: str) -> bool:
     return "其他" in query_norm or bool(re.search(r"\bother\b", query_norm))
 
 
+@lru_cache(maxsize=TEXT_CACHE)
 def is_residual(text: str) -> bool:
     """Is the passage's subject a residual "其他…" item (a budget item or a table row)? See ``_RESIDUAL``."""
     return bool(_RESIDUAL.search(text))

@@ -7,7 +7,6 @@ The searcher (index + embedding model) is loaded and warmed once, in the backgro
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -22,6 +21,7 @@ from index.build import youju_version
 from index.config import Settings
 from service.api import router as api_router
 from service.auth import check_metrics
+from service.batching import per_search_threads
 from service.checks import check_settings
 from service.dify import router as dify_router
 from service.errors import install_handlers
@@ -50,16 +50,6 @@ from, and `answered` is false when the reports do not hold the answer.
 Every error has the same shape: `{"error": {"code": "...", "message": "..."}}`, except those of the Dify
 endpoint (`integrations`), which follow Dify's `{"error_code": ..., "error_msg": "..."}`.
 """
-
-
-def per_search_threads(settings: Settings) -> int:
-    """Torch/FAISS threads per encoder call, so that concurrent calls share the cores without oversubscribing.
-    Batched (one encoder call at a time, service/batching.py): every core but one, which is left to the event
-    loop and the searches' Python steps (one interpreter lock); else the cores shared between the searches."""
-    total = settings.threads or os.cpu_count() or 1
-    if settings.encoder_batch_size > 1:
-        return max(1, total - 1)
-    return max(1, total // settings.max_concurrent_searches)
 
 
 def configure_threads(settings: Settings) -> None:

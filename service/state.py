@@ -20,7 +20,7 @@ from index.normalize import to_simplified, to_traditional
 from index.records import DocumentInfo, FileReport
 from index.search import Searcher
 from service import memory
-from service.batching import BatchingEmbedder
+from service.batching import BatchingEmbedder, encoder_lanes
 from service.db.engine import Database
 from service.errors import ApiError, FeedbackUnavailableError, RegistryUnavailableError
 from service.feedback import FeedbackStore
@@ -123,6 +123,7 @@ class Runtime:
                 max_batch=s.encoder_batch_size,
                 max_wait=s.encoder_batch_wait_ms / 1000,
                 in_flight=lambda: self.gate.running,
+                lanes=encoder_lanes(s),
             )
         return searcher
 

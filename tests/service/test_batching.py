@@ -79,3 +79,48 @@ def test_passages_pass_straight_through() -> None:
     inner = HashEmbedder()
     batching = BatchingEmbedder(inner)
     assert np.array_equal(batching.embed_passages(["森林", "湿地"]), inner.embed_passages(["森林", "湿地"]))
+
+
+class Overlap(SlowHash):
+    """Records how many calls ran at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            return super().embed_queries(texts)
+        finally:
+            with self._lock:
+                self.now -= 1
+
+
+def test_lanes_bound_the_encoder_calls_running_at_once() -> None:
+    """Two lanes (2 cores): two batches run side by side; one lane: never two calls at once. Every question
+    still gets its own vector."""
+    for lanes in (1, 2):
+        inner = Overlap()
+        batching = BatchingEmbedder(inner, max_batch=2, max_wait=0.0, in_flight=lambda: 8, lanes=lanes)
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(lambda q, b=batching: b.embed_queries([q])[0], QUESTIONS))
+        assert np.array_equal(np.stack(got), HashEmbedder().embed_queries(QUESTIONS))
+        assert inner.most == lanes
+        assert batching.batched == len(QUESTIONS) == sum(inner.sizes)
+
+
+def test_lanes_follow_the_cores() -> None:
+    from index.config import Settings
+    from service.batching import encoder_lanes, per_search_threads
+
+    two = Settings(threads=2)
+    assert (per_search_threads(two), encoder_lanes(two)) == (1, 2)  # two calls of one thread
+    eight = Settings(threads=8)
+    assert (per_search_threads(eight), encoder_lanes(eight)) == (7, 1)  # one call of seven threads
+    unbatched = Settings(threads=8, encoder_batch_size=1, max_concurrent_searches=4)
+    assert per_search_threads(unbatched) == 2

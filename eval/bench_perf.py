@@ -447,7 +447,8 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         "`youju serve` (one process, rate limit off) and N clients, each with a keep-alive connection, asking "
         f"the gold questions for {r['seconds']:.0f} s per level. The load generator (`eval/loadgen.py`: one "
         "asyncio loop in a process of its own, prepared requests, tens of microseconds a request) runs on the "
-        "same two cores as the server. Errors are any status but 200; every 503 must carry Retry-After.",
+        "same two cores as the server. Errors are any status but 200; every 503 must carry Retry-After. "
+        "Concurrent questions share encoder calls, up to one call per core at once (`service/batching.py`).",
         "",
         *table(r["loads"]),
         "",
@@ -463,7 +464,11 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         f"{b['paragraphs']} DRCD paragraphs ({b['characters']:,} characters): a naive embedding loop "
         f"(sentence-transformers `encode`, 500-character chunks, batch 32) at {b['naive chars/s']:,} "
         f"characters/s; `youju build` (fresh index: reading, chunking, normalising, embedding, BM25, FAISS, "
-        f"writing) at {b['youju chars/s']:,} characters/s: **{b['ratio']}x**.",
+        f"writing) at {b['youju chars/s']:,} characters/s: **{b['ratio']}x**. The encoder is most of a "
+        "build: passages in bfloat16 on CPUs that have it, in batches of similar length; OpenCC converts each "
+        "punctuation-delimited segment once and jieba cuts each block once (a build reads the same text as a "
+        "document, as passages and as sentences), and the lexical side (BM25 terms, the sentences' "
+        "presentation) is computed while the encoder embeds.",
         "",
     ]
     lines += [

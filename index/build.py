@@ -241,6 +241,7 @@ def build_index(
         files=[f.to_json() for f in files],
         dictionary=dictionary.to_json(),
     )
+
     def write_presentation(build_dir: Path) -> None:
         presentation.write_rows(
             build_dir, presentation_rows, normalizer.name, getattr(tokenizer, "name", type(tokenizer).__name__)

@@ -428,6 +428,39 @@ def write(results: dict[str, Any], out: Path) -> None:
     print(f"wrote {out}", file=sys.stderr)
 
 
+def targets(r: dict[str, Any]) -> list[str]:
+    """The performance issue's targets against this run's figures (scale: docs/performance-scale.md)."""
+    by_clients = {row["clients"]: row for row in r["loads"]}
+    inproc = r["latency"][1]["p50 ms"]
+    rows: list[tuple[str, str, bool]] = [
+        ("HTTP p50 ≥ 3x faster than the naive pipeline", f"{r['speedup_http']}x", r["speedup_http"] >= 3),
+        ("in-process search p50 ≤ 8 ms", f"{inproc} ms", inproc <= 8),
+    ]
+    sixteen = by_clients.get(16)
+    if sixteen is not None:
+        rate = sixteen["requests/s"] / r["naive_rate"]
+        rows += [
+            (
+                "16 clients: ≥ 100 requests/s and ≥ 4x the naive single-thread rate",
+                f"{sixteen['requests/s']}/s, {rate:.2f}x",
+                sixteen["requests/s"] >= 100 and rate >= 4,
+            ),
+            ("16 clients: zero errors", str(sixteen["errors"]), sixteen["errors"] == 0),
+            ("16 clients: p95 ≤ 200 ms", f"{sixteen['p95 ms']} ms", sixteen["p95 ms"] <= 200),
+        ]
+    many = by_clients.get(64)
+    if many is not None:
+        other = {s: n for s, n in many["statuses"].items() if int(s) >= 500 and int(s) != 503}
+        ok = not other and many["503 without Retry-After"] == 0
+        rows.append(("64 clients: no 5xx but 503 with Retry-After", "yes" if ok else f"no: {other}", ok))
+    if "build" in r:
+        ratio = r["build"]["ratio"]
+        rows.append(("build ≥ 2.5x the naive embedding loop (characters/s)", f"{ratio}x", ratio >= 2.5))
+    out = ["## Against the targets", "", "| target | this run | met? |", "|---|---:|---|"]
+    out += [f"| {name} | {value} | {'yes' if ok else 'no'} |" for name, value, ok in rows]
+    return [*out, ""]
+
+
 def render(r: dict[str, Any], img: Path) -> list[str]:
     m, v = r["machine"], r["versions"]
     b = r["build"]
@@ -490,6 +523,7 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         "presentation) is computed while the encoder embeds.",
         "",
     ]
+    lines += targets(r)
     lines += [
         "## Encoders",
         "",

@@ -164,11 +164,6 @@ def generate(base: str, questions: Path, clients: int, seconds: float, once: boo
     )
 
 
-def load_run(base: str, questions: Path, clients: int, seconds: float) -> Load:
-    """``clients`` keep-alive connections asking the questions in turn for ``seconds``."""
-    return generate(base, questions, clients, seconds)
-
-
 def serve(work: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
@@ -371,13 +366,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             httpx.post(base + "/api/v1/search", json={"query": "预热"}, timeout=60)
             single = generate(base, asked, 1, 0.0, once=True).latencies
-            loads = [load_run(base, asked, n, args.seconds).row() for n in map(int, args.clients.split(","))]
+            loads = [generate(base, asked, n, args.seconds).row() for n in map(int, args.clients.split(","))]
         finally:
             server.terminate()
             server.wait(timeout=30)
         server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT)})  # default settings: cache on
         try:
-            cached = [load_run(base, asked, 16, args.seconds).row()]
+            cached = [generate(base, asked, 16, args.seconds).row()]
         finally:
             server.terminate()
             server.wait(timeout=30)

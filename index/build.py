@@ -190,8 +190,9 @@ def build_index(
 
     def lexical_side() -> tuple[list[list[str]], list[dict[str, Any]]]:
         """Every passage's BM25 terms and stored presentation (sentences with their matching form and terms)."""
-        terms = [with_bigrams(p.norm_text, tokenizer(p.norm_text)) for p in passages]
-        return terms, presentation.compute(by_id, passages, normalizer, tokenizer)
+        words = [tokenizer(p.norm_text) for p in passages]
+        terms = [with_bigrams(p.norm_text, w) for p, w in zip(passages, words, strict=True)]
+        return terms, presentation.compute(by_id, passages, normalizer, tokenizer, words)
 
     # The lexical side is computed while the encoder embeds: the encoder (torch) leaves the interpreter lock
     # while it multiplies, and the Python work (jieba, OpenCC) then runs in its pauses. On 2 cores, 3.5 s of

@@ -78,18 +78,24 @@ def sentences(text: str, normalize: Normalize, tokenize: Tokenize) -> tuple[Sent
 
 
 def compute(
-    documents: Mapping[str, Document], passages: Sequence[Passage], normalize: Normalize, tokenize: Tokenize
+    documents: Mapping[str, Document],
+    passages: Sequence[Passage],
+    normalize: Normalize,
+    tokenize: Tokenize,
+    passage_tokens: Sequence[list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """The stored form, one entry per passage in row order: ``terms`` (of its matching form) and
-    ``sentences`` (``[start, end, matching form, terms]``, offsets relative to the passage's text)."""
+    ``sentences`` (``[start, end, matching form, terms]``, offsets relative to the passage's text).
+    ``passage_tokens``: each passage's ``tokenize(norm_text)`` when the caller has them already."""
     rows: list[dict[str, Any]] = []
-    for p in passages:
+    for n, p in enumerate(passages):
         text = documents[p.doc_id].text[p.start : p.end]
         found: list[list[Any]] = []
         for s, e in sentence_spans(text):
             norm = normalize(text[s:e])
             found.append([s, e, norm, _firsts(tokenize(norm))])
-        rows.append({"terms": _firsts(tokenize(p.norm_text)), "sentences": found})
+        words = passage_tokens[n] if passage_tokens is not None else tokenize(p.norm_text)
+        rows.append({"terms": _firsts(words), "sentences": found})
     return rows
 
 

@@ -27,10 +27,14 @@ from index.config import Settings
 from index.embed.base import Embedder, Vectors
 
 
+def _cores(settings: Settings) -> int:
+    return settings.threads or os.cpu_count() or 1
+
+
 def per_search_threads(settings: Settings) -> int:
     """Torch/onnxruntime/FAISS threads per encoder call, so that concurrent calls share the cores without
     oversubscribing. Batched: every core but one (at least one); else the cores shared between the searches."""
-    total = settings.threads or os.cpu_count() or 1
+    total = _cores(settings)
     if settings.encoder_batch_size > 1:
         return max(1, total - 1)
     return max(1, total // settings.max_concurrent_searches)
@@ -39,8 +43,7 @@ def per_search_threads(settings: Settings) -> int:
 def encoder_lanes(settings: Settings) -> int:
     """Encoder calls that may run at once (``BatchingEmbedder.lanes``): as many as the cores hold calls of
     ``per_search_threads`` threads (2 on 2 cores, 1 on 8: there one call already has 7 threads)."""
-    total = settings.threads or os.cpu_count() or 1
-    return max(1, total // per_search_threads(settings))
+    return max(1, _cores(settings) // per_search_threads(settings))
 
 
 class _Item:

@@ -48,10 +48,10 @@ from service.schemas import (
     SearchRequest,
     StaffStatus,
 )
-from service.state import Runtime, get_runtime
+from service.state import Runtime, get_runtime, runtime_dependency
 from service.uploads import Job, check_content, safe_name, store_upload
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]
 AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 

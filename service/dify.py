@@ -72,7 +72,7 @@ from index.search import Filters, Searcher
 from service.answering import Question, answer_question
 from service.auth import bearer_token
 from service.errors import ApiError, status_of, validation_message
-from service.state import Runtime, get_runtime
+from service.state import Runtime, get_runtime, runtime_dependency
 
 log = logging.getLogger("youju.service")
 
@@ -552,7 +552,7 @@ def to_records(answer: Answer, threshold: float, searcher: Searcher, base_url: s
 
 # ------------------------------------------------------------------------------------------ route
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]
 AccessDep = Annotated[DifyAccess, Depends(dify_access)]
 
 _bearer = HTTPBearer(

@@ -443,3 +443,9 @@ class Runtime:
 
 def get_runtime(request: Request) -> Runtime:
     return cast(Runtime, request.app.state.runtime)
+
+
+async def runtime_dependency(request: Request) -> Runtime:
+    """``get_runtime`` as a FastAPI dependency. ``async`` so that it runs on the event loop: FastAPI runs a
+    plain ``def`` dependency in a worker thread, a thread hop on every request."""
+    return get_runtime(request)

@@ -21,9 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.auth import check_staff
 from service.errors import ApiError
 from service.middleware import Framing
-from service.state import Runtime, get_runtime
+from service.state import Runtime, runtime_dependency
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]
 AuthorizationHeader = Annotated[str | None, Header()]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from index.config import Settings
 from index.embed import Encoder
 from index.embed import onnx as onnx_embed
 from index.embed.base import vectors_key
-from index.embed.models import DEFAULT_MODEL_ID
+from index.embed.models import DEFAULT_MODEL_ID, resolve_model_path
 from index.errors import ModelUnavailableError
 from tests.helpers import REPORT_DIR, HashEmbedder
 
@@ -69,7 +70,7 @@ def test_cached_vectors_are_keyed_by_encoder_except_torch() -> None:
     e.encoder = "torch"
     assert vectors_key(e) == "intfloat/multilingual-e5-small"  # caches made before encoders stay valid
     e.encoder = "onnx-int8"
-    assert vectors_key(e) == "intfloat/multilingual-e5-small|onnx-int8"
+    assert vectors_key(e) == "intfloat/multilingual-e5-small|onnx-int8/export2"
 
 
 def test_export_names_and_places(tmp_path: Path) -> None:
@@ -235,6 +236,80 @@ def test_a_failed_export_says_to_use_torch(tiny: tuple[Path, Path, list[int]], m
     assert not any(p.name.startswith(".") and p.is_dir() for p in (model / "onnx").iterdir())
 
 
+# --- a real (tiny, random) BERT sentence-transformers model: fused where it can be, plain where not
+
+
+def _tiny_bert(root: Path) -> Path:
+    """A 2-layer, 32-wide BERT with mean pooling and a word-piece tokenizer of a few characters."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast  # type: ignore[attr-defined]
+
+    hf = root / "hf"
+    hf.mkdir(parents=True)
+    chars = sorted(
+        set("怀柔区年法治政府建设情况如何推进严格规范公正文明执法行政复议和应诉工作一") | set(string.ascii_lowercase)
+    )
+    (hf / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]) + "\n")
+    BertTokenizerFast(vocab_file=str(hf / "vocab.txt")).save_pretrained(str(hf))
+    config = BertConfig(
+        vocab_size=5 + len(chars), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    )
+    BertModel(config).save_pretrained(str(hf))
+    first = Transformer(str(hf), max_seq_length=64)
+    st = SentenceTransformer(modules=[first, Pooling(32, "mean"), Normalize()], device="cpu")
+    out = root / "tiny-bert"
+    st.save(str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def _sidecar(info: onnx_embed.ExportInfo) -> dict[str, Any]:
+    marker: dict[str, Any] = json.loads(info.file.with_name(info.file.name + ".json").read_text(encoding="utf-8"))
+    return marker
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoder", ["onnx", "onnx-int8"])
+def test_a_bert_model_is_exported_with_fused_attention(tiny_bert: Path, tmp_path: Path, encoder: Encoder) -> None:
+    info = onnx_embed.ensure_export(tiny_bert, tmp_path, encoder)
+    marker = _sidecar(info)
+    assert marker["fused"]["Attention"] == 2  # one fused attention node per layer
+    assert marker["check_min_cosine"] >= onnx_embed.MIN_EXPORT_COSINE[encoder]
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(info.file)).graph.node}
+    assert ("QAttention" if encoder == "onnx-int8" else "Attention") in ops
+    assert "Softmax" not in ops  # no attention left unfused
+
+
+@pytest.mark.slow
+def test_a_model_the_optimizer_cannot_fuse_is_exported_plain(
+    tiny_bert: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("an architecture the optimizer does not know")
+
+    monkeypatch.setattr("onnxruntime.transformers.optimizer.optimize_model", broken)
+    info = onnx_embed.ensure_export(tiny_bert, tmp_path, "onnx-int8")
+    assert _sidecar(info)["fused"] == {}
+    vectors = onnx_embed.OnnxRunner(info, tiny_bert, threads=1).encode(["怀柔区", "执法"], batch_size=2)
+    assert vectors.shape == (2, 32)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_model_of_another_family_is_not_fused(
+    tiny_bert: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(onnx_embed, "FUSABLE_MODEL_TYPES", frozenset({"xlm-roberta"}))
+    assert _sidecar(onnx_embed.ensure_export(tiny_bert, tmp_path, "onnx"))["fused"] == {}
+
+
 # --- the real model
 
 
@@ -263,6 +338,10 @@ def test_int8_vectors_match_torch_fp32(model_cache_dir: Path) -> None:
     p_cos = np.sum(torch_e.embed_passages(paras) * int8_e.embed_passages(paras), axis=1)
     assert q_cos.min() >= 0.99, q_cos.min()
     assert p_cos.min() >= 0.99, p_cos.min()
+    export = onnx_embed.ensure_export(
+        Path(resolve_model_path(DEFAULT_MODEL_ID, model_cache_dir)), model_cache_dir, "onnx-int8"
+    )
+    assert _sidecar(export)["fused"]["Attention"] == 12  # e5-small's 12 layers, fused
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ def test_questions_and_passages_go_to_their_own_encoder_and_the_passage_one_is_m
     split.embed_passages(["另一段"])
     assert len(made) == 1
     assert vectors_key(split) == "m|torch-bf16"  # cached passage vectors: the passage encoder's
-    assert vectors_key(split, queries=True) == "m|onnx-int8"  # cached question vectors: the question encoder's
+    assert vectors_key(split, queries=True) == "m|onnx-int8/export2"  # cached question vectors: the question encoder's
 
 
 def test_create_splits_only_when_the_question_encoder_differs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

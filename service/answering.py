@@ -51,6 +51,14 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
+def _grouping(searcher: Searcher, query: str) -> str:
+    """The question as the query log counts it and pins match it (``querylog.grouping_key``)."""
+    try:
+        return grouping_key(searcher.normalizer(query))
+    except YoujuError:
+        return query
+
+
 def _search(
     runtime: Runtime,
     searcher: Searcher,
@@ -58,17 +66,20 @@ def _search(
     top_k: int,
     previous: str | None,
     stage_timer: Callable[[str, float], None],
-) -> Answer:
+) -> tuple[Answer, str]:
+    """The answer and its question's grouping key, both made in the search's worker thread (normalising is
+    not work for the event loop, which serves every other request meanwhile)."""
     answer = searcher.search(
         question.query, top_k, filters=question.filters, previous=previous, stage_timer=stage_timer
     )
+    grouping = _grouping(searcher, answer.query)
     if answer.reason == "not_a_question" or (question.filters is not None and not question.filters.empty):
-        return answer  # a filtered search asks for those documents only; a pin may lie elsewhere
+        return answer, grouping  # a filtered search asks for those documents only; a pin may lie elsewhere
     matcher = runtime.matcher(searcher)
     if matcher is None:
-        return answer
-    pin = matcher.match(answer.query, grouping_key(searcher.normalizer(answer.query)))
-    return apply_pin(answer, pin, searcher, top_k) if pin is not None else answer
+        return answer, grouping
+    pin = matcher.match(answer.query, grouping)
+    return (apply_pin(answer, pin, searcher, top_k) if pin is not None else answer), grouping
 
 
 async def answer_question(runtime: Runtime, question: Question) -> Answer:
@@ -92,14 +103,14 @@ async def answer_question(runtime: Runtime, question: Question) -> Answer:
             validate_query(previous, settings.max_query_chars)
         searcher = runtime.require()  # captured once: a reload does not change it under this request
 
-        def search() -> Answer:
+        def search() -> tuple[Answer, str]:
             t0 = time.perf_counter()
             try:
                 return _search(runtime, searcher, question, top_k, previous, stage_timer)
             finally:
                 took.append(time.perf_counter() - t0)
 
-        answer = await runtime.gate.run(search)
+        answer, grouping = await runtime.gate.run(search)
     except (InvalidQueryError, InvalidParameterError):
         _record(runtime, "invalid", None, stages)
         raise
@@ -113,19 +124,17 @@ async def answer_question(runtime: Runtime, question: Question) -> Answer:
     annotate(confidence=round(answer.confidence, 3), results=len(answer.results))
     if log.isEnabledFor(logging.DEBUG):
         log.debug("question (redacted): %s", redact(answer.query)[0], extra={"outcome": outcome})
-    _log_query(runtime, searcher, question, answer, took[0] if took else 0.0)
+    _log_query(runtime, searcher, question, answer, grouping, took[0] if took else 0.0)
     return answer
 
 
-def _log_query(runtime: Runtime, searcher: Searcher, question: Question, answer: Answer, seconds: float) -> None:
+def _log_query(
+    runtime: Runtime, searcher: Searcher, question: Question, answer: Answer, grouping: str, seconds: float
+) -> None:
     """Queue the search for the query log (written in the background, redacted there)."""
     qlog = runtime.query_log
     if qlog is None or question.channel in UNLOGGED:
         return
-    try:
-        grouping = grouping_key(searcher.normalizer(answer.query))
-    except YoujuError:
-        grouping = answer.query
     top = answer.results[0] if answer.results else None
     qlog.record(
         LoggedQuery(

@@ -495,7 +495,8 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         f"the gold questions for {r['seconds']:.0f} s per level. The load generator (`eval/loadgen.py`: one "
         "asyncio loop in a process of its own, prepared requests, tens of microseconds a request) runs on the "
         "same two cores as the server. Errors are any status but 200; every 503 must carry Retry-After. "
-        "Concurrent questions share encoder calls, up to one call per core at once (`service/batching.py`).",
+        "Concurrent questions share encoder calls, up to one call of one thread per core at once; a question alone "
+        "gets a call with a thread per core (`service/batching.py`).",
         "",
         *table(r["loads"]),
         "",

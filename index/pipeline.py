@@ -50,15 +50,16 @@ QUESTION_FLOW: tuple[tuple[str, str], ...] = (
 )
 
 
-def set_threads(threads: int) -> None:
-    """CPU threads for the encoder (torch or onnxruntime) and FAISS (0 = number of cores). Imports no torch:
-    a torch model loaded later gets the same count (``index.embed.threads``)."""
+def set_threads(threads: int, idle: int = 0) -> None:
+    """CPU threads for the encoder (torch or onnxruntime) and FAISS (0 = number of cores); ``idle``: threads
+    of an ONNX question encoder's second session, for questions embedded while no other call runs (0: none).
+    Imports no torch: a torch model loaded later gets the same count (``index.embed.threads``)."""
     n = threads or (os.cpu_count() or 1)
     import faiss
 
     from index.embed.threads import set_threads as set_encoder_threads
 
-    set_encoder_threads(n)
+    set_encoder_threads(n, idle)
     faiss.omp_set_num_threads(n)
 
 

@@ -21,7 +21,7 @@ from index.build import youju_version
 from index.config import Settings
 from service.api import router as api_router
 from service.auth import check_metrics
-from service.batching import per_search_threads
+from service.batching import idle_threads, per_search_threads
 from service.checks import check_settings
 from service.dify import router as dify_router
 from service.errors import install_handlers
@@ -56,7 +56,7 @@ def configure_threads(settings: Settings) -> None:
     """Once per process, before the model is used."""
     from index.pipeline import set_threads
 
-    set_threads(per_search_threads(settings))
+    set_threads(per_search_threads(settings), idle_threads(settings))
 
 
 def create_app(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from index.embed.base import Embedder, Precision
-from index.embed.threads import configured_threads
+from index.embed.threads import configured_idle_threads, configured_threads
 
 Encoder = Literal["torch", "onnx", "onnx-int8"]
 ENCODERS: tuple[Encoder, ...] = ("torch", "onnx", "onnx-int8")
@@ -79,5 +79,6 @@ def _single(
             passage_prefix=passage_prefix,
             batch_size=batch_size,
             threads=configured_threads(),
+            idle_threads=configured_idle_threads(),
         )
     raise ValueError(f"unknown encoder {encoder!r}; expected one of {', '.join(ENCODERS)}")

@@ -43,6 +43,11 @@ class SplitEmbedder:
     def embed_queries(self, texts: list[str]) -> Vectors:
         return self.queries.embed_queries(texts)
 
+    def embed_queries_idle(self, texts: list[str]) -> Vectors:
+        """The question encoder's ``embed_queries_idle`` where it has one (``OnnxEmbedder``)."""
+        idle: Callable[[list[str]], Vectors] | None = getattr(self.queries, "embed_queries_idle", None)
+        return idle(texts) if idle is not None else self.queries.embed_queries(texts)
+
     def embed_passages(self, texts: list[str], *, progress: bool = False) -> Vectors:
         return self.passages().embed_passages(texts, progress=progress)
 

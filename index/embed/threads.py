@@ -9,17 +9,25 @@ from __future__ import annotations
 import sys
 
 _threads = 0
+_idle_threads = 0
 
 
-def set_threads(n: int) -> None:
-    """Threads for encoders created from now on (0 = the libraries' default: all cores); torch's now if loaded."""
-    global _threads
+def set_threads(n: int, idle: int = 0) -> None:
+    """Threads for encoders created from now on (0 = the libraries' default: all cores); torch's now if loaded.
+    ``idle``: more threads for a question embedded while no other encoder call runs (``OnnxEmbedder``
+    ``.embed_queries_idle``; 0 = none), where a server gives each concurrent call one core."""
+    global _threads, _idle_threads
     _threads = max(0, n)
+    _idle_threads = max(0, idle)
     apply_torch_threads()
 
 
 def configured_threads() -> int:
     return _threads
+
+
+def configured_idle_threads() -> int:
+    return _idle_threads
 
 
 def apply_torch_threads() -> None:

@@ -124,3 +124,47 @@ def test_lanes_follow_the_cores() -> None:
     assert (per_search_threads(eight), encoder_lanes(eight)) == (7, 1)  # one call of seven threads
     unbatched = Settings(threads=8, encoder_batch_size=1, max_concurrent_searches=4)
     assert per_search_threads(unbatched) == 2
+
+
+def test_a_lone_question_may_take_every_core() -> None:
+    from index.config import Settings
+    from service.batching import idle_threads
+
+    assert idle_threads(Settings(threads=2)) == 2  # batched calls get one core each; a lone one both
+    assert idle_threads(Settings(threads=1)) == 0  # nothing more to give
+    assert idle_threads(Settings(threads=8, encoder_batch_size=1)) == 0  # unbatched: no second session
+
+
+class Idle(HashEmbedder):
+    """Records which encoder call each question went to: the one-core ``embed_queries`` or the idle one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            self.made.append(("shared", len(texts)))
+        time.sleep(0.03)
+        return super().embed_queries(texts)
+
+    def embed_queries_idle(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            self.made.append(("idle", len(texts)))
+        time.sleep(0.03)
+        return super().embed_queries(texts)
+
+
+def test_only_a_question_with_the_encoder_to_itself_goes_to_the_idle_session() -> None:
+    inner = Idle()
+    lone = BatchingEmbedder(inner, max_batch=8, max_wait=0.0, in_flight=lambda: 1, lanes=2)
+    assert np.array_equal(lone.embed_queries(["森林"]), HashEmbedder().embed_queries(["森林"]))
+    assert inner.made == [("idle", 1)]
+
+    inner = Idle()
+    busy = BatchingEmbedder(inner, max_batch=1, max_wait=0.0, in_flight=lambda: 8, lanes=2)
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda q: busy.embed_queries([q])[0], QUESTIONS))
+    assert np.array_equal(np.stack(got), HashEmbedder().embed_queries(QUESTIONS))
+    assert {kind for kind, _ in inner.made} == {"shared"}  # other searches in flight: one core each

@@ -181,6 +181,21 @@ def test_an_export_is_made_once_then_reused(tiny: tuple[Path, Path, list[int]]) 
     assert files == [name, name + ".json"]
 
 
+def test_a_second_session_with_more_threads_embeds_lone_questions_alike(tiny: tuple[Path, Path, list[int]]) -> None:
+    cache, model, _ = tiny
+    e = onnx_embed.OnnxEmbedder(str(model), cache_dir=cache, encoder="onnx-int8", threads=1, idle_threads=2)
+    assert e._runner.has_idle_session
+    texts = ["a b", "c a"]
+    assert np.allclose(e.embed_queries_idle(texts), e.embed_queries(texts), atol=1e-6)
+    assert e.embed_queries_idle([]).shape == (0, 3)
+    for threads, idle in ((1, 0), (0, 2), (2, 2)):  # no second session unless it has more threads
+        one = onnx_embed.OnnxEmbedder(
+            str(model), cache_dir=cache, encoder="onnx-int8", threads=threads, idle_threads=idle
+        )
+        assert not one._runner.has_idle_session
+        assert np.allclose(one.embed_queries_idle(texts), e.embed_queries(texts), atol=1e-6)
+
+
 def test_a_partial_export_is_made_again(tiny: tuple[Path, Path, list[int]]) -> None:
     cache, model, calls = tiny
     _embedder(cache, model)

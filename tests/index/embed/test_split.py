@@ -41,6 +41,22 @@ def test_questions_and_passages_go_to_their_own_encoder_and_the_passage_one_is_m
     assert vectors_key(split, queries=True) == "m|onnx-int8/export2"  # cached question vectors: the question encoder's
 
 
+def test_lone_questions_go_to_the_question_encoders_idle_session_where_it_has_one() -> None:
+    class Idle(HashEmbedder):
+        idle_calls = 0
+
+        def embed_queries_idle(self, texts: list[str]) -> np.ndarray:
+            self.idle_calls += 1
+            return self.embed_queries(texts)
+
+    queries = Idle(model_id="m")
+    split = SplitEmbedder(queries, lambda: HashEmbedder(model_id="m"), "torch")
+    assert np.allclose(split.embed_queries_idle(["森林"]), queries.embed_queries(["森林"]))
+    assert queries.idle_calls == 1
+    plain = SplitEmbedder(HashEmbedder(model_id="m"), lambda: HashEmbedder(model_id="m"), "torch")
+    assert np.allclose(plain.embed_queries_idle(["森林"]), queries.embed_queries(["森林"]))
+
+
 def test_create_splits_only_when_the_question_encoder_differs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     made: list[tuple[str, dict[str, Any]]] = []
 

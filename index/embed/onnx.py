@@ -184,7 +184,7 @@ def _load_for_export(model_path: Path) -> Any:
 def _fuse(fp32: Path, st_model: Any, work: Path) -> tuple[Path, dict[str, int]] | None:
     """``fp32`` with onnxruntime's BERT fusions (one ``Attention`` node a layer, skip-layer-norms, bias-GELU,
     the embedding layer norm), or ``None`` where the model is not of that family or nothing fused. On
-    e5-small: 997 nodes become 116, and an int8 question ~10 % faster (docs/performance-encoder.md)."""
+    e5-small: 997 nodes become 116, and an int8 question 7-9 % faster (docs/performance-encoder.md)."""
     config: Any = getattr(getattr(st_model[0], "auto_model", None), "config", None)
     if getattr(config, "model_type", None) not in FUSABLE_MODEL_TYPES:
         return None

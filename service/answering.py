@@ -66,18 +66,22 @@ def _search(
     top_k: int,
     previous: str | None,
     stage_timer: Callable[[str, float], None],
-) -> tuple[Answer, str]:
+) -> tuple[Answer, str | None]:
     """The answer and its question's grouping key, both made in the search's worker thread (normalising is
-    not work for the event loop, which serves every other request meanwhile)."""
+    not work for the event loop, which serves every other request meanwhile). The key is made only when the
+    query log records the question or a pin may answer it (else ``None``)."""
     answer = searcher.search(
         question.query, top_k, filters=question.filters, previous=previous, stage_timer=stage_timer
     )
-    grouping = _grouping(searcher, answer.query)
+    logged = runtime.query_log is not None and question.channel not in UNLOGGED
+    grouping = _grouping(searcher, answer.query) if logged else None
     if answer.reason == "not_a_question" or (question.filters is not None and not question.filters.empty):
         return answer, grouping  # a filtered search asks for those documents only; a pin may lie elsewhere
     matcher = runtime.matcher(searcher)
     if matcher is None:
         return answer, grouping
+    if grouping is None:
+        grouping = _grouping(searcher, answer.query)
     pin = matcher.match(answer.query, grouping)
     return (apply_pin(answer, pin, searcher, top_k) if pin is not None else answer), grouping
 
@@ -103,7 +107,7 @@ async def answer_question(runtime: Runtime, question: Question) -> Answer:
             validate_query(previous, settings.max_query_chars)
         searcher = runtime.require()  # captured once: a reload does not change it under this request
 
-        def search() -> tuple[Answer, str]:
+        def search() -> tuple[Answer, str | None]:
             t0 = time.perf_counter()
             try:
                 return _search(runtime, searcher, question, top_k, previous, stage_timer)
@@ -129,11 +133,11 @@ async def answer_question(runtime: Runtime, question: Question) -> Answer:
 
 
 def _log_query(
-    runtime: Runtime, searcher: Searcher, question: Question, answer: Answer, grouping: str, seconds: float
+    runtime: Runtime, searcher: Searcher, question: Question, answer: Answer, grouping: str | None, seconds: float
 ) -> None:
     """Queue the search for the query log (written in the background, redacted there)."""
     qlog = runtime.query_log
-    if qlog is None or question.channel in UNLOGGED:
+    if qlog is None or question.channel in UNLOGGED or grouping is None:
         return
     top = answer.results[0] if answer.results else None
     qlog.record(

@@ -4,7 +4,9 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip --disable-pip-version-check
+# --no-cache-dir: a fresh machine installs once, so a cache only holds every downloaded wheel a second time
+# (a CI run once stopped with "No space left on device" during this install).
+PIP := $(BIN)/python -m pip --disable-pip-version-check --no-cache-dir
 
 .PHONY: run test lint install install-test screenshots eval clean
 

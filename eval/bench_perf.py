@@ -48,6 +48,7 @@ from index.config import Settings
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "corpus"
 NAIVE_CHUNK = 500
+WARM_UP_SECONDS = 5.0  # a load before the measured ones, on every server the benchmark starts
 
 
 def _ms(xs: list[float], q: float) -> float:
@@ -164,7 +165,7 @@ def generate(base: str, questions: Path, clients: int, seconds: float, once: boo
     )
 
 
-def serve(work: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def serve(work: Path, env_extra: dict[str, str], warm_up: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -187,13 +188,41 @@ def serve(work: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes
     while True:
         try:
             if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                return server, base
+                break
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline or server.poll() is not None:
             server.terminate()
             raise RuntimeError("youju serve did not become ready")
         time.sleep(0.3)
+    httpx.post(base + "/api/v1/search", json={"query": "预热"}, timeout=60)
+    # With several workers, each takes connections once its own index is loaded, and the first to be ready
+    # answered /readyz: the others were started with it and load alongside. A warm-up load, not measured (for
+    # one process too, alike), gives them the seconds they need.
+    workers = int(env.get("YOUJU_WORKERS", "1"))
+    while workers > 1 and len(_workers(server.pid)) < workers and time.monotonic() < deadline:
+        time.sleep(0.3)
+    if warm_up is not None:
+        generate(base, warm_up, 16, WARM_UP_SECONDS)
+    return server, base
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes of a ``youju serve --workers`` (Python's spawn children of ``pid``)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == pid and b"spawn_main" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=60)
 
 
 # ------------------------------------------------------------------------------------------- build
@@ -317,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     ap.add_argument("--clients", default="1,4,16,64", help="concurrency levels of the HTTP load")
     ap.add_argument("--seconds", type=float, default=20.0, help="duration of each load level")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="YOUJU_WORKERS of the server under load (default: one per core; 16 clients are also asked of one)",
+    )
     ap.add_argument("--build-paragraphs", type=int, default=1000, help="DRCD paragraphs for build throughput")
     ap.add_argument("--no-write", action="store_true", help="print the figures as JSON; write no document")
     ap.add_argument(
@@ -327,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.from_json is not None:
         saved: dict[str, Any] = json.loads(args.from_json.read_text(encoding="utf-8"))
-        for row in [*saved["loads"], *saved["cached"]]:  # JSON keys are strings
+        for row in [*saved["loads"], *saved["cached"], *saved.get("one_process", [])]:  # JSON keys are strings
             row["statuses"] = {int(k): v for k, v in row["statuses"].items()}
         write(saved, args.out)
         return 0
@@ -347,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             "passages": passage_encoder(settings),
             "questions": settings.questions_encoder(),
             "reranker": settings.reranker,
+            "workers": args.workers,
         },
     }
     try:
@@ -362,20 +398,25 @@ def main(argv: list[str] | None = None) -> int:
         # The answer cache off: the load repeats the gold questions, and answers from memory would flatter it.
         asked = work / "questions.txt"
         asked.write_text("\n".join(" ".join(q.split()) for q in questions) + "\n", encoding="utf-8")
-        server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT), "YOUJU_ANSWER_CACHE_SIZE": "0"})
+        uncached = {"YOUJU_CORPUS_DIR": str(REPORT), "YOUJU_ANSWER_CACHE_SIZE": "0"}
+        server, base = serve(work, {**uncached, "YOUJU_WORKERS": str(args.workers)}, asked)
         try:
-            httpx.post(base + "/api/v1/search", json={"query": "预热"}, timeout=60)
             single = generate(base, asked, 1, 0.0, once=True).latencies
             loads = [generate(base, asked, n, args.seconds).row() for n in map(int, args.clients.split(","))]
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-        server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT)})  # default settings: cache on
-        try:
+            stop(server)
+        one_process: list[dict[str, Any]] = []
+        if args.workers > 1:
+            server, base = serve(work, {**uncached, "YOUJU_WORKERS": "1"}, asked)
+            try:
+                one_process = [generate(base, asked, 16, args.seconds).row()]
+            finally:
+                stop(server)
+        server, base = serve(work, {"YOUJU_CORPUS_DIR": str(REPORT), "YOUJU_WORKERS": str(args.workers)}, asked)
+        try:  # the answer cache on (the default)
             cached = [generate(base, asked, 16, args.seconds).row()]
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop(server)
 
         naive_p50, youju_p50, http_p50 = (percentile(x, 0.5) for x in (naive_ms, youju_ms, single))
         latency = [
@@ -398,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
             naive_rate=round(1000 / naive_p50, 1),
             loads=loads,
             cached=cached,
+            one_process=one_process,
             stages=stage_rows,
             seconds=args.seconds,
         )
@@ -459,14 +501,18 @@ def targets(r: dict[str, Any]) -> list[str]:
 def render(r: dict[str, Any], img: Path) -> list[str]:
     m, v = r["machine"], r["versions"]
     b = r["build"]
+    workers = r["settings"].get("workers", 1)
+    one = r.get("one_process", [])
     lines = [
         "# Performance",
         "",
         f"Measured by `python -m eval.bench_perf` on {r['generated_at'][:10]}, in one run, on this machine: "
         f"{m['cpus']} cores ({m['cpu']}), {m['memory GiB']} GiB, {m['platform']}. Versions: "
         + ", ".join(f"{k} {x}" for k, x in v.items())
-        + f". Settings (the defaults): questions embedded by `{r['settings']['questions']}`, passages by "
-        f"`{r['settings']['passages']}`, reranker `{r['settings']['reranker']}`. "
+        + f". Settings (the defaults but one): questions embedded by `{r['settings']['questions']}`, passages by "
+        f"`{r['settings']['passages']}`, reranker `{r['settings']['reranker']}`; `youju serve` with "
+        f"`YOUJU_WORKERS={workers}` (one worker process per core; the default is one process, also measured "
+        "below). "
         "The raw figures are in [performance.json](performance.json).",
         "",
         "The machines are shared with other work, and the same code has measured up to twice as slow on a "
@@ -491,17 +537,31 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         "",
         "## Under load",
         "",
-        "`youju serve` (one process, rate limit off) and N clients, each with a keep-alive connection, asking "
-        f"the gold questions for {r['seconds']:.0f} s per level. The load generator (`eval/loadgen.py`: one "
-        "asyncio loop in a process of its own, prepared requests, tens of microseconds a request) runs on the "
-        "same two cores as the server. Errors are any status but 200; every 503 must carry Retry-After. "
-        "Concurrent questions share encoder calls, up to one call of one thread per core at once; a question alone "
-        "gets a call with a thread per core (`service/batching.py`).",
+        f"`youju serve` ({workers} worker process{'es' if workers > 1 else ''} sharing the port and the "
+        "memory-mapped index, rate limit off, answer cache off) and N clients, each with a keep-alive connection, "
+        f"asking the gold questions for {r['seconds']:.0f} s per level, after a warm-up load of "
+        f"{WARM_UP_SECONDS:.0f} s. The load generator (`eval/loadgen.py`: one asyncio loop in a process of its "
+        "own, prepared requests, tens of microseconds a request) runs on the same two cores as the server. "
+        "Errors are any status but 200; every 503 must carry Retry-After. Within a worker, concurrent questions "
+        "share encoder calls of one thread per core the worker has; a question alone gets a call with a thread "
+        "per core of the machine (`service/batching.py`).",
         "",
         *table(r["loads"]),
         "",
         f"![Requests per second and latency by concurrent clients]({img.as_posix()})",
         "",
+        *(
+            [
+                "The same 16 clients against one process (`YOUJU_WORKERS=1`, the default): its searches' Python "
+                "steps and its event loop share one interpreter lock, and the cores are not kept busy "
+                "(service/server.py):",
+                "",
+                *table(one),
+                "",
+            ]
+            if one
+            else []
+        ),
         "The same at 16 clients with the default settings, the answer cache on (a question asked again "
         "within the cache's reach is answered from memory; the gold questions repeat during the run):",
         "",

@@ -146,7 +146,8 @@ class Settings(BaseSettings):
         5.0,
         gt=0,
         description="How often `youju serve` asks the engine which build its alias points at, to switch to a "
-        "new build without a restart (`qdrant` backend).",
+        "new build without a restart (`qdrant` backend); with several `workers`, how often each reads which "
+        "build is live on disk.",
     )
     backend_replication_factor: int | None = Field(
         None,
@@ -190,6 +191,17 @@ class Settings(BaseSettings):
     # --- service (`youju serve`; unsafe values are refused at start-up by service.checks.check_settings)
     host: str = Field(default="127.0.0.1", description="Address `youju serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `youju serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `youju serve` answers in, sharing the port and the memory-mapped index (each "
+        "loads the model: about 1 GB resident each). One process answers with one interpreter lock; on 2 cores "
+        "2 workers answered up to 1.5x the requests a second of one, as much as the kernel spreads the "
+        "connections over them (docs/performance.md). With more than one, "
+        "each worker follows the live build on disk every `backend_poll_seconds`, and rate limits, the answer "
+        "cache and /metrics are per worker.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins (scheme://host[:port]) allowed to call the API from a browser and to frame the "

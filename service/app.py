@@ -74,8 +74,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.open_feedback()
         runtime.open_state()
-        threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()
-        if settings.backend != "embedded":  # replicas follow the engine's live build (no restart)
+        if settings.workers > 1:
+            # A worker of several takes connections only once it can answer: a restart (SIGHUP) replaces the
+            # workers one by one, and none answers "loading" meanwhile.
+            await anyio.to_thread.run_sync(runtime.load)
+        else:
+            threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()
+        if settings.backend != "embedded" or settings.workers > 1:
+            # Replicas follow the engine's live build, and workers the build on disk (a reload asked of one
+            # worker reaches the others at their next poll): no restart.
             threading.Thread(target=runtime.follow_engine, name="youju-follow", daemon=True).start()
         # The MCP session manager (its task group) lives as long as the application.
         mcp_running: AbstractAsyncContextManager[None] = mcp.running() if mcp is not None else nullcontext()

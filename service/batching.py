@@ -36,8 +36,14 @@ from index.config import Settings
 from index.embed.base import Embedder, Vectors
 
 
+def _machine_cores(settings: Settings) -> int:
+    """The cores every worker of ``youju serve`` shares (``threads`` is per worker when set)."""
+    return settings.threads * settings.workers if settings.threads else os.cpu_count() or 1
+
+
 def _cores(settings: Settings) -> int:
-    return settings.threads or os.cpu_count() or 1
+    """The cores of this worker: ``threads``, else the machine's shared between the workers."""
+    return settings.threads or max(1, _machine_cores(settings) // settings.workers)
 
 
 def per_search_threads(settings: Settings) -> int:
@@ -50,9 +56,11 @@ def per_search_threads(settings: Settings) -> int:
 
 
 def idle_threads(settings: Settings) -> int:
-    """Threads for a question embedded while no other encoder call runs: every core, when a batched call
-    gets fewer (``per_search_threads``); else 0 (no second session)."""
-    total = _cores(settings)
+    """Threads for a question embedded while no other encoder call of this worker runs: every core of the
+    machine, when a batched call gets fewer (``per_search_threads``); else 0 (no second session). With several
+    workers a lone question still gets every core: the others are idle too, or their calls run and this one
+    shares the cores with them for a few milliseconds."""
+    total = _machine_cores(settings)
     return total if settings.encoder_batch_size > 1 and per_search_threads(settings) < total else 0
 
 

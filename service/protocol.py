@@ -32,12 +32,14 @@ class JsonErrorH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def protocol() -> type[Any]:
-    """The httptools protocol with the JSON 400 when httptools is installed, else the h11 one."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:  # httptools is not installed
-        return JsonErrorH11Protocol
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    HTTPTOOLS = True
+except ImportError:  # httptools is not installed
+    HTTPTOOLS = False
+
+if HTTPTOOLS:
 
     class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
         def send_400_response(self, msg: str) -> None:
@@ -48,4 +50,12 @@ def protocol() -> type[Any]:
             self.transport.write(b"".join(head) + b"\r\n" + BODY)
             self.transport.close()
 
-    return JsonErrorHttpToolsProtocol
+
+def protocol() -> type[Any]:
+    """The httptools protocol with the JSON 400 when httptools is installed, else the h11 one."""
+    return JsonErrorHttpToolsProtocol if HTTPTOOLS else JsonErrorH11Protocol
+
+
+def protocol_path() -> str:
+    """``protocol()`` as an import string: what uvicorn's worker processes import (a class does not pickle)."""
+    return f"{__name__}:{protocol().__name__}"

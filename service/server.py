@@ -1,9 +1,18 @@
-"""``youju serve``: build the index if there is none, then run the API under uvicorn (one worker)."""
+"""``youju serve``: build the index if there is none, then run the API under uvicorn: in this process, or in
+``workers`` processes that share the port and the memory-mapped index (``worker_app``, their factory).
+
+One process answers with one interpreter lock: on 2 cores, 16 clients kept the machine about 74 % busy, the
+searches' Python steps and the event loop waiting for each other; two workers of one encoder lane each kept it
+96 % busy and answered up to 1.5x the requests a second (343 and 378 against 230 and 245 in this session's
+runs, ``eval/loadgen.py`` on the shipped report). The workers share one listening socket, and how evenly the
+kernel spreads connections over them decides the gain: in one run of docs/performance.md, 16 connections
+opened at once went mostly to one worker (235 requests/s, as one process), 64 to both (361)."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import sys
 import threading
@@ -18,7 +27,7 @@ from service.app import configure_threads, create_app
 from service.checks import check_settings
 from service.logs import configure_logging
 from service.memory import tune as tune_memory
-from service.protocol import protocol
+from service.protocol import protocol, protocol_path
 from service.state import Runtime
 
 log = logging.getLogger("youju.service")
@@ -72,22 +81,38 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         log.warning("YOUJU_STAFF_KEY is not set: the staff console and feedback are open to anyone on %s", bind_host)
     if settings.metrics_key is None and not _is_loopback(bind_host):
         log.info("YOUJU_METRICS_KEY is not set: /metrics is open on %s (block it at the proxy, or set it)", bind_host)
-    app = create_app(settings)
-    install_sighup(app.state.runtime)
     options = uvicorn_options(settings)
     # uvicorn logs through the handler configure_logging installed (log_config=None: it installs none of its
     # own); its access log, which holds client addresses and query strings, is replaced by youju.access.
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=port or settings.port,
-        workers=1,
-        log_level=settings.log_level,
-        log_config=None,
-        access_log=False,
-        **options,
-    )
+    common: dict[str, Any] = {
+        "host": bind_host,
+        "port": port or settings.port,
+        "log_level": settings.log_level,
+        "log_config": None,
+        "access_log": False,
+    }
+    if settings.workers > 1:
+        # The workers read their settings from the environment, as this process did; what the command line
+        # changed is put there. SIGHUP to this process restarts the workers one by one (uvicorn), each new one
+        # answering only once its index is loaded; a new build is also found by each worker's poll.
+        os.environ["YOUJU_INDEX_DIR"] = str(settings.index_dir)
+        options["http"] = protocol_path()
+        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=settings.workers, **common, **options)
+        return 0
+    app = create_app(settings)
+    install_sighup(app.state.runtime)
+    uvicorn.run(app, workers=1, **common, **options)
     return 0
+
+
+def worker_app() -> Any:
+    """The application of one ``youju serve`` worker process (``workers`` > 1), configured from the
+    environment like the process that started it."""
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    configure_threads(settings)
+    tune_memory()
+    return create_app(settings)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -163,7 +163,9 @@ class Runtime:
             log.error("state database %s cannot be used now: %s", db.where, e.message)
 
     def follow_engine(self) -> None:
-        """Scale-out mode: every ``backend_poll_seconds``, ask the engine which build is live (its alias). A new
+        """Scale-out mode, and each of several workers: every ``backend_poll_seconds``, ask which build is live
+        (the engine's alias; the ``current`` build on disk for workers, so that a reload asked of one reaches
+        all). A new
         one is loaded and swapped in without a restart (searches in flight finish on the old one); a replica
         that started before any build was published loads the first one. A build that fails to load leaves the
         old one serving and is tried again after a doubling wait (poll interval up to FOLLOW_BACKOFF_MAX
@@ -194,7 +196,7 @@ class Runtime:
                 self.load()
                 ok = self.searcher is not None
             else:
-                log.info("the engine's live build is now %s: switching to it", live)
+                log.info("the live build is now %s: switching to it", live)
                 try:
                     self.reload()
                     ok = True

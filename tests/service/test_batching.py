@@ -135,6 +135,24 @@ def test_a_lone_question_may_take_every_core() -> None:
     assert idle_threads(Settings(threads=8, encoder_batch_size=1)) == 0  # unbatched: no second session
 
 
+def test_workers_share_the_cores() -> None:
+    """``youju serve --workers``: each worker's encoder lanes get its share of the cores; a question alone in
+    its worker may still take every core of the machine."""
+    from unittest import mock
+
+    from index.config import Settings
+    from service.batching import encoder_lanes, idle_threads, per_search_threads
+
+    with mock.patch("os.cpu_count", return_value=2):
+        two = Settings(workers=2)
+        assert (per_search_threads(two), encoder_lanes(two), idle_threads(two)) == (1, 1, 2)
+        assert (per_search_threads(Settings()), encoder_lanes(Settings()), idle_threads(Settings())) == (1, 2, 2)
+    with mock.patch("os.cpu_count", return_value=8):
+        four = Settings(workers=4)  # two cores each: two lanes of one thread, as one process on 2 cores
+        assert (per_search_threads(four), encoder_lanes(four), idle_threads(four)) == (1, 2, 8)
+    assert idle_threads(Settings(threads=1, workers=2)) == 2  # ``threads`` is per worker when set
+
+
 class Idle(HashEmbedder):
     """Records which encoder call each question went to: the one-core ``embed_queries`` or the idle one."""
 

@@ -349,8 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="YOUJU_WORKERS of the server under load (default: one per core; 16 clients are also asked of one)",
+        default=min(os.cpu_count() or 1, 8),
+        help="YOUJU_WORKERS of the server under load (default: one per core, at most 8; 16 clients are also "
+        "asked of one process)",
     )
     ap.add_argument("--build-paragraphs", type=int, default=1000, help="DRCD paragraphs for build throughput")
     ap.add_argument("--no-write", action="store_true", help="print the figures as JSON; write no document")

@@ -179,7 +179,10 @@ class Settings(BaseSettings):
         "(default: the threshold calibrated with the answerability model, index/answerability/).",
     )
     threads: int = Field(
-        0, ge=0, description="CPU threads for the encoder (torch or onnxruntime) and FAISS (0 = number of cores)."
+        0,
+        ge=0,
+        description="CPU threads for the encoder (torch or onnxruntime) and FAISS (0 = number of cores), per "
+        "`youju serve` worker (0 = the cores shared between the workers).",
     )
     answer_cache_size: int = Field(
         1024,
@@ -197,8 +200,8 @@ class Settings(BaseSettings):
         le=64,
         description="Processes `youju serve` answers in, sharing the port and the memory-mapped index (each "
         "loads the model: about 1 GB resident each). One process answers with one interpreter lock; on 2 cores "
-        "2 workers answered up to 1.5x the requests a second of one, as much as the kernel spreads the "
-        "connections over them (docs/performance.md). With more than one, "
+        "2 workers answered up to 1.5x the requests a second of one (docs/performance.md; docs/deployment.md "
+        "says what is per worker). With more than one, "
         "each worker follows the live build on disk every `backend_poll_seconds`, and rate limits, the answer "
         "cache and /metrics are per worker.",
     )

@@ -75,8 +75,8 @@ def create_app(
         runtime.open_feedback()
         runtime.open_state()
         if settings.workers > 1:
-            # A worker of several takes connections only once it can answer: a restart (SIGHUP) replaces the
-            # workers one by one, and none answers "loading" meanwhile.
+            # A worker of several takes connections only once it can answer (service/workers.py): none answers
+            # "loading" while another could answer.
             await anyio.to_thread.run_sync(runtime.load)
         else:
             threading.Thread(target=runtime.load, name="youju-load", daemon=True).start()

@@ -37,8 +37,14 @@ from index.embed.base import Embedder, Vectors
 
 
 def _machine_cores(settings: Settings) -> int:
-    """The cores every worker of ``youju serve`` shares (``threads`` is per worker when set)."""
-    return settings.threads * settings.workers if settings.threads else os.cpu_count() or 1
+    """The cores every worker of ``youju serve`` shares (``threads`` is per worker when set): those this
+    process may run on (its CPU affinity), else the machine's."""
+    if settings.threads:
+        return settings.threads * settings.workers
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _cores(settings: Settings) -> int:

@@ -61,6 +61,12 @@ def check_settings(settings: Settings) -> None:
     _check_secret("client_hash_secret", settings.client_hash_secret)
     _check_secret("metrics_key", settings.metrics_key)
     _check_dify(settings)
+    url = settings.backend_url or ""
+    if settings.workers > 1 and settings.backend == "qdrant" and not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            "YOUJU_WORKERS > 1 needs a Qdrant server: the local mode (a directory in YOUJU_BACKEND_URL) allows "
+            "one process per directory"
+        )
     if settings.database_url is not None:
         from service.db.engine import url_problem
 

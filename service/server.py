@@ -4,9 +4,8 @@
 One process answers with one interpreter lock: on 2 cores, 16 clients kept the machine about 74 % busy, the
 searches' Python steps and the event loop waiting for each other; two workers of one encoder lane each kept it
 96 % busy and answered up to 1.5x the requests a second (343 and 378 against 230 and 245 in this session's
-runs, ``eval/loadgen.py`` on the shipped report). The workers share one listening socket, and how evenly the
-kernel spreads connections over them decides the gain: in one run of docs/performance.md, 16 connections
-opened at once went mostly to one worker (235 requests/s, as one process), 64 to both (361)."""
+runs, ``eval/loadgen.py`` on the shipped report). On Linux each worker listens with a socket of its own
+(``service/workers.py``), so that the kernel spreads the connections evenly over them."""
 
 from __future__ import annotations
 
@@ -29,6 +28,7 @@ from service.logs import configure_logging
 from service.memory import tune as tune_memory
 from service.protocol import protocol, protocol_path
 from service.state import Runtime
+from service.workers import Supervisor, reuse_port_spreads
 
 log = logging.getLogger("youju.service")
 
@@ -93,9 +93,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
     }
     if settings.workers > 1:
         # The workers read their settings from the environment, as this process did; what the command line
-        # changed is put there. SIGHUP to this process restarts the workers one by one (uvicorn), each new one
-        # answering only once its index is loaded; a new build is also found by each worker's poll.
+        # changed is put there. Each takes connections once its index is loaded, and finds a new build by
+        # its own poll.
         os.environ["YOUJU_INDEX_DIR"] = str(settings.index_dir)
+        if reuse_port_spreads():  # a socket per worker (service/workers.py); SIGHUP reloads in every worker
+            return Supervisor(settings.workers, bind_host, common["port"], settings.shutdown_grace_seconds).run()
+        # Elsewhere uvicorn's workers, on one shared socket; SIGHUP restarts them one by one.
         options["http"] = protocol_path()
         uvicorn.run(f"{__name__}:worker_app", factory=True, workers=settings.workers, **common, **options)
         return 0

@@ -143,11 +143,11 @@ def test_workers_share_the_cores() -> None:
     from index.config import Settings
     from service.batching import encoder_lanes, idle_threads, per_search_threads
 
-    with mock.patch("os.cpu_count", return_value=2):
+    with mock.patch("os.sched_getaffinity", return_value={0, 1}, create=True):  # the cores this process may run on
         two = Settings(workers=2)
         assert (per_search_threads(two), encoder_lanes(two), idle_threads(two)) == (1, 1, 2)
         assert (per_search_threads(Settings()), encoder_lanes(Settings()), idle_threads(Settings())) == (1, 2, 2)
-    with mock.patch("os.cpu_count", return_value=8):
+    with mock.patch("os.sched_getaffinity", return_value=set(range(8)), create=True):
         four = Settings(workers=4)  # two cores each: two lanes of one thread, as one process on 2 cores
         assert (per_search_threads(four), encoder_lanes(four), idle_threads(four)) == (1, 2, 8)
     assert idle_threads(Settings(threads=1, workers=2)) == 2  # ``threads`` is per worker when set

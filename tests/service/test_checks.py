@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,3 +35,11 @@ def test_good_settings_pass() -> None:
         )
     )
     check_settings(Settings())
+
+
+def test_workers_need_a_qdrant_server_not_its_local_mode(tmp_path: Path) -> None:
+    local = Settings(workers=2, backend="qdrant", backend_url=str(tmp_path / "qdrant"))
+    with pytest.raises(ConfigError, match="YOUJU_WORKERS"):
+        check_settings(local)  # one process per directory: every worker but one would answer 503
+    check_settings(local.model_copy(update={"backend_url": "http://qdrant:6333"}))
+    check_settings(local.model_copy(update={"workers": 1}))

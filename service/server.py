@@ -5,7 +5,7 @@ One process answers with one interpreter lock: on 2 cores, 16 clients kept the m
 searches' Python steps and the event loop waiting for each other; two workers of one encoder lane each kept it
 96 % busy and answered up to 1.5x the requests a second (343 and 378 against 230 and 245 in this session's
 runs, ``eval/loadgen.py`` on the shipped report). On Linux each worker listens with a socket of its own
-(``service/workers.py``), so that the kernel spreads the connections evenly over them."""
+(``service/workers.py``), and the kernel spreads the connections over them by a hash of their addresses."""
 
 from __future__ import annotations
 

@@ -118,7 +118,8 @@ def measure_youju(searcher: Any, questions: list[str]) -> tuple[list[float], lis
 # ------------------------------------------------------------------------------------------- HTTP
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free now (for a server started next)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -166,7 +167,7 @@ def generate(base: str, questions: Path, clients: int, seconds: float, once: boo
 
 
 def serve(work: Path, env_extra: dict[str, str], warm_up: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "YOUJU_RATE_LIMIT_PER_MINUTE": "0",
@@ -200,14 +201,14 @@ def serve(work: Path, env_extra: dict[str, str], warm_up: Path | None = None) ->
     # answered /readyz: the others were started with it and load alongside. A warm-up load, not measured (for
     # one process too, alike), gives them the seconds they need.
     workers = int(env.get("YOUJU_WORKERS", "1"))
-    while workers > 1 and len(_workers(server.pid)) < workers and time.monotonic() < deadline:
+    while workers > 1 and len(worker_pids(server.pid)) < workers and time.monotonic() < deadline:
         time.sleep(0.3)
     if warm_up is not None:
         generate(base, warm_up, 16, WARM_UP_SECONDS)
     return server, base
 
 
-def _workers(pid: int) -> list[int]:
+def worker_pids(pid: int) -> list[int]:
     """The worker processes of a ``youju serve --workers`` (Python's spawn children of ``pid``)."""
     found = []
     for entry in Path("/proc").glob("[0-9]*"):

@@ -15,15 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from eval.bench_perf import free_port
 from service.workers import Supervisor, listen, port_problem, reuse_port_spreads
 
 pytestmark = pytest.mark.skipif(not reuse_port_spreads(), reason="SO_REUSEPORT spreading is Linux's")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fails_at_start(host: str, port: int, ready: Event) -> None:
@@ -80,13 +75,13 @@ def _run_until(sup: Supervisor, check: Callable[[], bool]) -> int:
 
 def test_a_worker_that_cannot_start_stops_the_server() -> None:
     t0 = time.monotonic()
-    assert Supervisor(2, "127.0.0.1", _free_port(), 1.0, target=fails_at_start).run() == 1
+    assert Supervisor(2, "127.0.0.1", free_port(), 1.0, target=fails_at_start).run() == 1
     assert time.monotonic() - t0 < 30
 
 
 def test_a_worker_that_dies_after_serving_is_started_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MARKER_DIR", str(tmp_path))
-    sup = Supervisor(1, "127.0.0.1", _free_port(), 1.0, target=dies_once_after_serving)
+    sup = Supervisor(1, "127.0.0.1", free_port(), 1.0, target=dies_once_after_serving)
     assert _run_until(sup, lambda: len(list(tmp_path.iterdir())) >= 2) == 0
     assert len(list(tmp_path.iterdir())) == 2  # started twice: once, then again after it died
     assert not any(p.is_alive() for p, _ in sup._workers)  # and stopped
@@ -94,7 +89,7 @@ def test_a_worker_that_dies_after_serving_is_started_again(tmp_path: Path, monke
 
 def test_connections_reach_every_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MARKER_DIR", str(tmp_path))
-    port = _free_port()
+    port = free_port()
     sup = Supervisor(2, "127.0.0.1", port, 1.0, target=accepts)
     counts: dict[str, int] = {}
 
@@ -130,7 +125,7 @@ def test_sighup_reaches_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     import signal
 
     monkeypatch.setenv("MARKER_DIR", str(tmp_path))
-    sup = Supervisor(2, "127.0.0.1", _free_port(), 1.0, target=answers_sighup)
+    sup = Supervisor(2, "127.0.0.1", free_port(), 1.0, target=answers_sighup)
     sent = [False]
 
     def hup_once_ready() -> bool:

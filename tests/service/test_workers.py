@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,33 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eval.bench_perf import free_port, worker_pids
+
 ROOT = Path(__file__).resolve().parents[2]
 
 FOREST = "一、生态建设\n（一）森林保护\n2024年全区森林覆盖率达到77.57%，比上年提高0.3個百分點，林木綠化率穩步提升。\n"
 PARKS = "一、城市公園\n（一）公園建設\n2024年新建口袋公園12處，改造提升社區公園5處，居民步行十分鐘可達公園。\n"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _children(pid: int) -> list[int]:
-    """Worker processes: the server's children running Python's spawn entry point."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def _sockets(pid: int) -> int:
@@ -83,7 +61,7 @@ def test_two_workers_answer_and_follow_a_new_build(tmp_path: Path, model_cache_d
     }
     youju = [sys.executable, "-m", "index.cli"]
     subprocess.run([*youju, "build"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    port = _port()
+    port = free_port()
     log = tmp_path / "serve.log"
     server = subprocess.Popen(
         [*youju, "serve", "--port", str(port)],
@@ -99,7 +77,7 @@ def test_two_workers_answer_and_follow_a_new_build(tmp_path: Path, model_cache_d
         while True:  # both workers up: each takes connections only once its index is loaded
             assert server.poll() is None, log.read_text(errors="replace")
             try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200 and len(_children(server.pid)) == 2:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200 and len(worker_pids(server.pid)) == 2:
                     break
             except httpx.HTTPError:
                 pass
@@ -108,7 +86,7 @@ def test_two_workers_answer_and_follow_a_new_build(tmp_path: Path, model_cache_d
         (first,) = _build_ids(url, 4)
         # 16 clients connecting at once reach both workers: each listens with its own socket, and the kernel
         # spreads connections over them (with one shared socket, the first worker awake took most of them).
-        workers = _children(server.pid)
+        workers = worker_pids(server.pid)
         time.sleep(1)  # the connections just closed are gone on the server's side too
         before = {pid: _sockets(pid) for pid in workers}
         clients = [httpx.Client(base_url=url, timeout=30) for _ in range(16)]

@@ -40,6 +40,10 @@ class SplitEmbedder:
                 self._passages = self._make_passages()
             return self._passages
 
+    def prepare_passages(self) -> None:
+        """Load the passage encoder now (a build does, before other work competes with the loading)."""
+        self.passages()
+
     def embed_queries(self, texts: list[str]) -> Vectors:
         return self.queries.embed_queries(texts)
 

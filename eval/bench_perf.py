@@ -1,20 +1,23 @@
 """Performance of youju against the naive pipeline a newcomer writes, in one run on this machine; writes
 docs/performance.md (tables, a plot, machine and versions).
 
-    python -m eval.bench_perf [--out docs/performance.md] [--clients 1,4,16,64] [--seconds 20]
+    python -m eval.bench_perf [--out docs/performance.md] [--clients 1,4,16,64] [--seconds 20] [--rounds 5]
 
-What it measures, all in the same process run so that the figures compare:
+What it measures, all in one run so that the figures compare. The machine's speed drifts by tens of percent
+within minutes, so what is compared is measured in turn, in rounds, and a speed-up is the median of the rounds'
+own ratios:
 
 * **naive**: the shipped report cut into 500-character chunks, the same e5-small in sentence-transformers
   fp32, a FAISS flat index, searched in-process (encode, search, return the chunks);
 * **youju in-process**: ``Searcher.search`` on an index of the shipped report built with the configured
   pipeline (encoder, reranker, answer decision, highlighting, citations), each question asked once;
 * **youju over HTTP**: ``youju serve`` started as a subprocess (rate limit off), asked each gold question
-  once by one client, then by a load generator (``eval/loadgen.py``, a process of its own) of N keep-alive
-  connections asking the gold questions for a fixed time: requests/s, p50, p95 and every status seen, for
-  each N;
+  once by one client (these three one after the other in each of ``--rounds`` rounds), then by a load
+  generator (``eval/loadgen.py``, a process of its own) of N keep-alive connections asking the gold questions
+  for a fixed time: requests/s, p50, p95 and every status seen, for each N;
 * **build throughput**: characters/s of a naive embedding loop (sentence-transformers ``encode`` of
-  500-character chunks) against ``youju build`` of the same paragraphs (a fresh index: nothing reused);
+  500-character chunks) against ``youju build`` of the same paragraphs (a fresh index: nothing reused), each
+  in a fresh process with its model loaded, in turn, ``--build-rounds`` times;
 * **stage costs**: the encoder's share of an in-process search (``stage_timer``), the rest;
 * **scale**: measured apart, by ``python -m eval.bench_scale`` (docs/performance-scale.md).
 """
@@ -49,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "corpus"
 NAIVE_CHUNK = 500
 WARM_UP_SECONDS = 5.0  # a load before the measured ones, on every server the benchmark starts
+ROUND_PAUSE = 0.5  # seconds between pipelines within a round: torch's idle threads spin for up to ~0.2 s
 
 
 def _ms(xs: list[float], q: float) -> float:
@@ -91,14 +95,12 @@ class Naive:
         return [self.chunks[i] for i in ids[0] if i >= 0]
 
 
-def measure_naive(model_path: str, texts: list[str], questions: list[str]) -> list[float]:
-    naive = Naive(model_path, texts)
+def measure_naive(naive: Naive, questions: list[str]) -> list[float]:
     return _median_ms(lambda: naive.search("预热"), questions, naive.search)
 
 
-def measure_youju(searcher: Any, questions: list[str]) -> tuple[list[float], list[dict[str, Any]]]:
-    """Milliseconds per question of ``Searcher.search``, and the p50 of each timed stage."""
-    stages: dict[str, list[float]] = {}
+def measure_youju(searcher: Any, questions: list[str], stages: dict[str, list[float]]) -> list[float]:
+    """Milliseconds per question of ``Searcher.search``; each timed stage's milliseconds added to ``stages``."""
 
     def timer(stage: str, seconds: float) -> None:
         stages.setdefault(stage, []).append(seconds * 1000)
@@ -106,13 +108,67 @@ def measure_youju(searcher: Any, questions: list[str]) -> tuple[list[float], lis
     def ask(q: str) -> object:
         return searcher.search(q, 5, stage_timer=timer)
 
-    ms = _median_ms(lambda: searcher.search("预热", 5), questions, ask)
-    total = percentile(ms, 0.5)
-    rows = [
+    return _median_ms(lambda: searcher.search("预热", 5), questions, ask)
+
+
+def stage_rows(stages: dict[str, list[float]], searches: list[float]) -> list[dict[str, Any]]:
+    """The p50 of each timed stage, and its share of a search's p50."""
+    total = percentile(searches, 0.5)
+    return [
         {"stage": name, "p50 ms": _ms(v, 0.5), "share of search p50": f"{percentile(v, 0.5) / total:.0%}"}
         for name, v in sorted(stages.items())
     ]
-    return ms, rows
+
+
+def one_at_a_time(
+    naive: Naive, searcher: Any, base: str, questions: list[str], asked: Path, rounds: int
+) -> dict[str, Any]:
+    """The naive pipeline, youju in-process and youju over HTTP, each asking every question once, in turn,
+    ``rounds`` times: the machine's speed drifts by tens of percent within minutes, and each round compares
+    the three over the same minute. The speed-ups are the medians of the rounds' own ratios."""
+    naive_ms: list[float] = []
+    youju_ms: list[float] = []
+    http_ms: list[float] = []
+    stages: dict[str, list[float]] = {}
+    per_round: list[dict[str, Any]] = []
+    for r in range(1, rounds + 1):
+        n = measure_naive(naive, questions)
+        time.sleep(ROUND_PAUSE)
+        y = measure_youju(searcher, questions, stages)
+        time.sleep(ROUND_PAUSE)
+        h = generate(base, asked, 1, 0.0, once=True).latencies
+        time.sleep(ROUND_PAUSE)
+        n50, y50, h50 = (percentile(x, 0.5) for x in (n, y, h))
+        per_round.append(
+            {
+                "round": r,
+                "naive p50 ms": round(n50, 1),
+                "in-process p50 ms": round(y50, 1),
+                "HTTP p50 ms": round(h50, 1),
+                "in-process speed-up": round(n50 / y50, 2),
+                "HTTP speed-up": round(n50 / h50, 2),
+            }
+        )
+        naive_ms += n
+        youju_ms += y
+        http_ms += h
+    latency = [
+        {
+            "pipeline": "naive in-process (500-char chunks, ST fp32, FAISS)",
+            "p50 ms": _ms(naive_ms, 0.5),
+            "p95 ms": _ms(naive_ms, 0.95),
+        },
+        {"pipeline": "youju in-process (Searcher.search)", "p50 ms": _ms(youju_ms, 0.5), "p95 ms": _ms(youju_ms, 0.95)},
+        {"pipeline": "youju over HTTP (one client)", "p50 ms": _ms(http_ms, 0.5), "p95 ms": _ms(http_ms, 0.95)},
+    ]
+    return {
+        "latency": latency,
+        "rounds": per_round,
+        "speedup_http": round(float(np.median([x["HTTP speed-up"] for x in per_round])), 2),
+        "speedup_inprocess": round(float(np.median([x["in-process speed-up"] for x in per_round])), 2),
+        "naive_rate": round(1000 / percentile(naive_ms, 0.5), 1),
+        "stages": stage_rows(stages, youju_ms),
+    }
 
 
 # ------------------------------------------------------------------------------------------- HTTP
@@ -235,34 +291,85 @@ def drcd_paragraphs(n: int) -> list[str]:
     return out[:n]
 
 
-def build_throughput(settings: Settings, paragraphs: list[str], work: Path) -> dict[str, Any]:
-    """Characters/s: the naive loop embedding 500-character chunks vs ``youju build`` (fresh index)."""
-    from sentence_transformers import SentenceTransformer
+# Both sides of a round run in a fresh process of their own (nothing converted, cut or compiled for these
+# texts before: a new process pays for its first passes of each shape, up to a tenth more in trials here),
+# their model loaded before the clock starts. argv: the corpus directory, then the index directory.
+_TIMED_NAIVE = """
+import json, sys, time
+from pathlib import Path
+from sentence_transformers import SentenceTransformer
+from eval.bench_perf import NAIVE_CHUNK
+from index.config import Settings
+from index.embed.models import resolve_model_path
+s = Settings()
+model = SentenceTransformer(resolve_model_path(s.model, s.cache_dir), device="cpu", local_files_only=True)
+texts = [f.read_text(encoding="utf-8").strip() for f in sorted(Path(sys.argv[1]).glob("*.txt"))]
+chunks = ["passage: " + t[i : i + NAIVE_CHUNK] for t in texts for i in range(0, len(t), NAIVE_CHUNK)]
+t0 = time.perf_counter()
+model.encode(chunks, batch_size=32, normalize_embeddings=True)
+print(json.dumps({"seconds": time.perf_counter() - t0, "passages": len(chunks)}))
+"""
+_TIMED_BUILD = """
+import json, sys, time
+from pathlib import Path
+from index.config import Settings
+from index.pipeline import build, make_embedder
+s = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
+embedder = make_embedder(s)
+getattr(embedder, "prepare_passages", lambda: None)()
+t0 = time.perf_counter()
+report = build(s, force=True)
+print(json.dumps({"seconds": time.perf_counter() - t0, "passages": report.passages}))
+"""
 
-    from index.embed.models import resolve_model_path
-    from index.pipeline import build
 
+def timed(script: str, corpus: Path, index_dir: Path) -> tuple[float, int]:
+    """Seconds and passages of a ``_TIMED_*`` script, run in a new process."""
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(corpus), str(index_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(got["seconds"]), int(got["passages"])
+
+
+def build_throughput(paragraphs: list[str], work: Path, rounds: int) -> dict[str, Any]:
+    """Characters/s: the naive loop embedding 500-character chunks vs ``youju build`` (a fresh index each
+    time), each in a fresh process with its model loaded, in turn, ``rounds`` times; the ratio is the median
+    of the rounds' own ratios."""
     chars = sum(len(p) for p in paragraphs)
-    model = SentenceTransformer(resolve_model_path(settings.model, settings.cache_dir), device="cpu")
-    chunks = ["passage: " + p[i : i + NAIVE_CHUNK] for p in paragraphs for i in range(0, len(p), NAIVE_CHUNK)]
-    t0 = time.perf_counter()
-    model.encode(chunks, batch_size=32, normalize_embeddings=True)
-    naive_s = time.perf_counter() - t0
     corpus = work / "build-corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     for i, p in enumerate(paragraphs):
         (corpus / f"drcd-{i:04d}.txt").write_text(p + "\n", encoding="utf-8")
-    s = settings.model_copy(update={"corpus_dir": corpus, "index_dir": work / "build-index"})
-    t0 = time.perf_counter()
-    report = build(s, force=True)
-    youju_s = time.perf_counter() - t0
+    per_round: list[dict[str, Any]] = []
+    passages = 0
+    for r in range(1, rounds + 1):
+        index_dir = work / f"build-index-{r}"  # nothing reused from an earlier round
+        naive_s, _ = timed(_TIMED_NAIVE, corpus, index_dir)
+        time.sleep(ROUND_PAUSE)
+        youju_s, passages = timed(_TIMED_BUILD, corpus, index_dir)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        per_round.append(
+            {
+                "round": r,
+                "naive chars/s": round(chars / naive_s),
+                "youju chars/s": round(chars / youju_s),
+                "ratio": round(naive_s / youju_s, 2),
+            }
+        )
     return {
         "paragraphs": len(paragraphs),
         "characters": chars,
-        "naive chars/s": round(chars / naive_s),
-        "youju chars/s": round(chars / youju_s),
-        "ratio": round(naive_s / youju_s, 2),
-        "youju passages": report.passages,
+        "naive chars/s": round(float(np.median([x["naive chars/s"] for x in per_round]))),
+        "youju chars/s": round(float(np.median([x["youju chars/s"] for x in per_round]))),
+        "ratio": round(float(np.median([x["ratio"] for x in per_round])), 2),
+        "rounds": per_round,
+        "youju passages": passages,
     }
 
 
@@ -354,7 +461,17 @@ def main(argv: list[str] | None = None) -> int:
         help="YOUJU_WORKERS of the server under load (default: one per core, at most 8; 16 clients are also "
         "asked of one process)",
     )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="rounds of one question at a time: each asks every question of the naive pipeline, of youju "
+        "in-process and over HTTP, in turn",
+    )
     ap.add_argument("--build-paragraphs", type=int, default=1000, help="DRCD paragraphs for build throughput")
+    ap.add_argument(
+        "--build-rounds", type=int, default=3, help="rounds of build throughput: the naive loop, then youju build"
+    )
     ap.add_argument("--no-write", action="store_true", help="print the figures as JSON; write no document")
     ap.add_argument(
         "--from-json",
@@ -392,10 +509,11 @@ def main(argv: list[str] | None = None) -> int:
         texts = [p.read_text(encoding="utf-8") for p in sorted(REPORT.glob("*.txt"))]
         print(f"{len(questions)} distinct questions", file=sys.stderr)
 
-        naive_ms = measure_naive(resolve_model_path(settings.model, settings.cache_dir), texts, questions)
+        naive = Naive(resolve_model_path(settings.model, settings.cache_dir), texts)
         s = settings.model_copy(update={"corpus_dir": REPORT, "index_dir": work / "index"})
         build(s)
-        youju_ms, stage_rows = measure_youju(open_searcher(s), questions)
+        # Its answer cache off: every round asks the same questions again.
+        searcher = open_searcher(s.model_copy(update={"answer_cache_size": 0}))
 
         # The answer cache off: the load repeats the gold questions, and answers from memory would flatter it.
         asked = work / "questions.txt"
@@ -403,10 +521,11 @@ def main(argv: list[str] | None = None) -> int:
         uncached = {"YOUJU_CORPUS_DIR": str(REPORT), "YOUJU_ANSWER_CACHE_SIZE": "0"}
         server, base = serve(work, {**uncached, "YOUJU_WORKERS": str(args.workers)}, asked)
         try:
-            single = generate(base, asked, 1, 0.0, once=True).latencies
+            results.update(one_at_a_time(naive, searcher, base, questions, asked, args.rounds))
             loads = [generate(base, asked, n, args.seconds).row() for n in map(int, args.clients.split(","))]
         finally:
             stop(server)
+        del naive, searcher
         one_process: list[dict[str, Any]] = []
         if args.workers > 1:
             server, base = serve(work, {**uncached, "YOUJU_WORKERS": "1"}, asked)
@@ -419,34 +538,10 @@ def main(argv: list[str] | None = None) -> int:
             cached = [generate(base, asked, 16, args.seconds).row()]
         finally:
             stop(server)
-
-        naive_p50, youju_p50, http_p50 = (percentile(x, 0.5) for x in (naive_ms, youju_ms, single))
-        latency = [
-            {
-                "pipeline": "naive in-process (500-char chunks, ST fp32, FAISS)",
-                "p50 ms": _ms(naive_ms, 0.5),
-                "p95 ms": _ms(naive_ms, 0.95),
-            },
-            {
-                "pipeline": "youju in-process (Searcher.search)",
-                "p50 ms": _ms(youju_ms, 0.5),
-                "p95 ms": _ms(youju_ms, 0.95),
-            },
-            {"pipeline": "youju over HTTP (one client)", "p50 ms": _ms(single, 0.5), "p95 ms": _ms(single, 0.95)},
-        ]
-        results.update(
-            latency=latency,
-            speedup_http=round(naive_p50 / http_p50, 2),
-            speedup_inprocess=round(naive_p50 / youju_p50, 2),
-            naive_rate=round(1000 / naive_p50, 1),
-            loads=loads,
-            cached=cached,
-            one_process=one_process,
-            stages=stage_rows,
-            seconds=args.seconds,
-        )
+        results.update(loads=loads, cached=cached, one_process=one_process, seconds=args.seconds)
         if args.build_paragraphs:
-            results["build"] = build_throughput(settings, drcd_paragraphs(args.build_paragraphs), work)
+            paragraphs = drcd_paragraphs(args.build_paragraphs)
+            results["build"] = build_throughput(paragraphs, work, args.build_rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.no_write:
@@ -505,6 +600,7 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
     b = r["build"]
     workers = r["settings"].get("workers", 1)
     one = r.get("one_process", [])
+    rounds = r.get("rounds", [])
     lines = [
         "# Performance",
         "",
@@ -523,12 +619,19 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         "",
         "## One question at a time",
         "",
-        "The gold questions of the shipped report, each asked once, in order (p50/p95 over all of them).",
+        f"The gold questions of the shipped report, each asked once, in order, by the naive pipeline, by youju "
+        f"in-process and by youju over HTTP in turn, {len(rounds)} rounds of the three (the machine's speed "
+        "drifts within minutes; a round compares them over the same minute). p50/p95 over all rounds:",
         "",
         *table(r["latency"]),
         "",
+        "Each round:",
+        "",
+        *table(rounds),
+        "",
         f"youju over HTTP answers in **{1 / r['speedup_http']:.2f}x** the naive pipeline's in-process time "
-        f"(speed-up {r['speedup_http']}x); in-process, {r['speedup_inprocess']}x. The naive pipeline's "
+        f"(speed-up {r['speedup_http']}x, the median of the rounds'); in-process, {r['speedup_inprocess']}x. "
+        "The naive pipeline's "
         f"single-thread rate is {r['naive_rate']} questions/s. youju's answer also carries the citation "
         "(document, headings, paragraph, page, character span), the highlighted sentence and the answer "
         "decision; the naive one returns 500-character chunks.",
@@ -574,7 +677,14 @@ def render(r: dict[str, Any], img: Path) -> list[str]:
         f"{b['paragraphs']} DRCD paragraphs ({b['characters']:,} characters): a naive embedding loop "
         f"(sentence-transformers `encode`, 500-character chunks, batch 32) at {b['naive chars/s']:,} "
         f"characters/s; `youju build` (fresh index: reading, chunking, normalising, embedding, BM25, FAISS, "
-        f"writing) at {b['youju chars/s']:,} characters/s: **{b['ratio']}x**. The encoder is most of a "
+        f"writing, the self-check) at {b['youju chars/s']:,} characters/s: **{b['ratio']}x** (medians of "
+        f"{len(b.get('rounds', [])) or 1} rounds, each the naive loop and then the build; the ratio is the "
+        "median of the rounds' own). Each side of a round runs in a fresh process with its model loaded before "
+        "the clock starts (`youju build` from the command line also loads it: about 5 s on this machine).",
+        "",
+        *table(b.get("rounds", [])),
+        "",
+        "The encoder is most of a "
         "build: passages in bfloat16 on CPUs that have it, in batches of similar length; OpenCC converts each "
         "punctuation-delimited segment once and jieba cuts each block once (a build reads the same text as a "
         "document, as passages and as sentences), and the lexical side (BM25 terms, the sentences' "

@@ -19,6 +19,14 @@ def test_document_is_rewritten_from_a_runs_figures(tmp_path: Path) -> None:
     sixteen = next(r for r in figures["loads"] if r["clients"] == 16)
     assert f"| 16 | {sixteen['requests']} | {sixteen['requests/s']} |" in text
     assert f"**{figures['build']['ratio']}x**" in text
+    # Each round of the interleaved measurements is shown, with the ratios the speed-ups are the medians of.
+    assert len(figures["rounds"]) >= 3
+    for r in figures["rounds"]:
+        assert f"| {r['round']} | {r['naive p50 ms']} | {r['in-process p50 ms']} | {r['HTTP p50 ms']} |" in text
+    ratios = sorted(r["HTTP speed-up"] for r in figures["rounds"])
+    assert figures["speedup_http"] == ratios[len(ratios) // 2]
+    for r in figures["build"]["rounds"]:
+        assert f"| {r['round']} | {r['naive chars/s']} | {r['youju chars/s']} | {r['ratio']} |" in text
     assert (tmp_path / "img" / "perf-load.png").stat().st_size > 0
     assert json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["loads"] == figures["loads"]
 

@@ -275,25 +275,31 @@ ASK = Command("ask", "answer a question (or a file of questions) with cited pass
 # ------------------------------------------------------------------------------------------- program
 
 
-def commands() -> list[Command]:
-    """The core commands and those the installed packages plug in, in ``--help`` order."""
+def commands(only: str | None = None) -> list[Command]:
+    """The core commands and those the installed packages plug in, in ``--help`` order. ``only``: when it
+    names a plugged-in command, that one and the core's alone: the other packages' modules are not imported
+    (the process of ``youju serve`` that starts and watches its workers stays small)."""
     found = {c.name: c for c in (BUILD, PUBLISH, ASK)}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name not in found:
+    plugged = entry_points(group=ENTRY_POINT_GROUP)
+    if only is not None and only not in plugged.names:
+        only = None
+    for ep in plugged:
+        if ep.name not in found and (only is None or ep.name == only):
             cmd = ep.load()
             if isinstance(cmd, Command):
                 found[cmd.name] = cmd
     return sorted(found.values(), key=lambda c: (c.order, c.name))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The program's parser; ``command``: the command asked for, whose package alone is then imported."""
     p = argparse.ArgumentParser(
         prog="youju",
         description="有据 youju: answers questions about government reports with cited passages only.",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for cmd in commands():
+    for cmd in commands(command):
         sp = sub.add_parser(
             cmd.name,
             help=cmd.help,
@@ -306,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(next((a for a in given if not a.startswith("-")), None)).parse_args(given)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None):

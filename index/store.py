@@ -43,16 +43,14 @@ from index import doctable, presentation, table
 from index.backends import FileBackend, SearchBackend, backend_class
 from index.doctable import DocumentTable
 from index.errors import IndexCorruptError, IndexNotFoundError
+from index.live import BUILDS, CURRENT, MANIFEST, resolve
 from index.passage import Document, Passage
 from index.records import IndexInfo, SkippedFile
 from index.table import PassageTable, passage_from_json, passage_to_json
 
-__all__ = ["passage_from_json", "passage_to_json"]
+__all__ = ["BUILDS", "CURRENT", "MANIFEST", "passage_from_json", "passage_to_json", "resolve"]
 
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-CURRENT = "current"
-BUILDS = "builds"
 
 
 @dataclass(frozen=True)
@@ -288,16 +286,6 @@ def prune(root: Path, keep: int = 2) -> None:
         # Leftovers of a crashed build older than an hour.
         if time.time() - tmp.stat().st_mtime > 3600:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def resolve(root: Path) -> Path:
-    """The live build directory of an index root (or root itself if it is a build directory)."""
-    if (root / MANIFEST).is_file():
-        return root
-    link = root / CURRENT
-    if link.exists() and (link / MANIFEST).is_file():
-        return link.resolve()
-    raise IndexNotFoundError(f"no index at {root}; build one with `youju build --index {root}`")
 
 
 def read_manifest(build_dir: Path) -> Manifest:

@@ -17,18 +17,22 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index import store
+from index import live
 from index.config import Settings
 from index.errors import IndexNotFoundError
-from service.app import configure_threads, create_app
 from service.checks import check_settings
 from service.logs import configure_logging
 from service.memory import tune as tune_memory
 from service.protocol import protocol, protocol_path
-from service.state import Runtime
 from service.workers import Supervisor, reuse_port_spreads
+
+if TYPE_CHECKING:
+    from service.state import Runtime
+
+# The application (service.app: FastAPI, the routes, the search pipeline) is imported only by the processes
+# that serve or build: with workers, the process that starts and watches them never does.
 
 log = logging.getLogger("youju.service")
 
@@ -61,14 +65,15 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         settings = settings.model_copy(update={"index_dir": index_dir})
     check_settings(settings)  # refuse to start on unsafe keys before any slow work
     configure_logging(settings.log_format, settings.log_level)
-    configure_threads(settings)
     tune_memory()
     try:
         if settings.backend == "embedded":  # a replica of the engine never builds: the build job publishes
-            store.resolve(settings.index_dir)
+            live.resolve(settings.index_dir)
     except IndexNotFoundError:
         from index.pipeline import build
+        from service.app import configure_threads
 
+        configure_threads(settings)
         print(
             f"youju serve: no index at {settings.index_dir}; building it from {settings.corpus_dir}",
             file=sys.stderr,
@@ -102,6 +107,9 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         options["http"] = protocol_path()
         uvicorn.run(f"{__name__}:worker_app", factory=True, workers=settings.workers, **common, **options)
         return 0
+    from service.app import configure_threads, create_app
+
+    configure_threads(settings)
     app = create_app(settings)
     install_sighup(app.state.runtime)
     uvicorn.run(app, workers=1, **common, **options)
@@ -111,6 +119,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
 def worker_app() -> Any:
     """The application of one ``youju serve`` worker process (``workers`` > 1), configured from the
     environment like the process that started it."""
+    from service.app import configure_threads, create_app
+
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
     configure_threads(settings)

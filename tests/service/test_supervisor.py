@@ -136,3 +136,21 @@ def test_sighup_reaches_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert _run_until(sup, hup_once_ready) == 0
     assert len(list(tmp_path.glob("hup-*"))) == 2  # each worker reloads; none was killed by it
+
+
+def test_the_process_that_watches_the_workers_loads_no_application() -> None:
+    """`youju serve` with workers: the first process only starts and watches them, so it imports what the
+    command line and the supervisor need, not the application, the index's readers or the other commands'
+    packages (each of those is memory it would hold for nothing: 232 MiB resident before, 60 MiB after)."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from index.cli import build_parser\n"
+        "build_parser('serve').parse_args(['serve'])\n"
+        "import service.server\n"
+        "heavy = ('service.app', 'index.search', 'index.pipeline', 'eval.harness', 'faiss', 'jieba', 'onnxruntime')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == ""

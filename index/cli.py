@@ -311,9 +311,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return p
 
 
+def asked_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` asks for, when only ``-v`` comes before it (else None: ``youju -h serve`` lists
+    every command)."""
+    for arg in argv:
+        if arg not in ("-v", "--verbose"):
+            return None if arg.startswith("-") else arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(next((a for a in given if not a.startswith("-")), None)).parse_args(given)
+    args = build_parser(asked_command(given)).parse_args(given)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     overrides: dict[str, Any] = {}
     if getattr(args, "corpus", None):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import commands, main
+from index.cli import asked_command, commands, main
 from index.config import Settings
 from tests.helpers import CITATION_KEYS
 
@@ -37,6 +37,19 @@ def test_commands_of_the_packages_above_the_core_are_plugged_in() -> None:
     """serve, db and eval come through the youju.commands entry points (the core does not import them)."""
     names = [c.name for c in commands()]
     assert names == ["build", "publish", "ask", "serve", "db", "eval"]
+
+
+def test_a_plugged_in_command_asked_for_is_the_only_one_loaded() -> None:
+    """`youju serve` imports the service's package alone (its watching process stays small); anything else,
+    and help asked before the command, lists every command."""
+    assert [c.name for c in commands("serve")] == ["build", "publish", "ask", "serve"]
+    assert [c.name for c in commands("servx")] == ["build", "publish", "ask", "serve", "db", "eval"]
+    assert asked_command(["-v", "serve", "--port", "eval"]) == "serve"
+    assert asked_command(["-h", "serve"]) is None
+    assert asked_command(["ask", "eval"]) == "ask"
+    out = subprocess.run([sys.executable, "-m", "index.cli", "-h", "serve"], capture_output=True, text=True, check=True)
+    for cmd in ("build", "ask", "serve", "db", "eval"):
+        assert cmd in out.stdout
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

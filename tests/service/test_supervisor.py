@@ -147,9 +147,11 @@ def test_the_process_that_watches_the_workers_loads_no_application() -> None:
     code = (
         "import sys\n"
         "from index.cli import build_parser\n"
-        "build_parser('serve').parse_args(['serve'])\n"
+        "from index.cli import asked_command\n"
+        "build_parser(asked_command(['-v', 'serve'])).parse_args(['-v', 'serve'])\n"
         "import service.server\n"
-        "heavy = ('service.app', 'index.search', 'index.pipeline', 'eval.harness', 'faiss', 'jieba', 'onnxruntime')\n"
+        "heavy = ('service.app', 'index.store', 'index.search', 'index.pipeline', 'eval.harness', 'faiss', "
+        "'jieba', 'onnxruntime', 'torch')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)

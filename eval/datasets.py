@@ -63,6 +63,11 @@ def _safe(s: str) -> str:
     return re.sub(r"[^\w-]+", "_", s)[:40]
 
 
+def squad_doc_id(index: int, title: str) -> str:
+    """The document id of a SQuAD set's ``index``-th article (its file name in the set's corpus)."""
+    return f"{index:04d}-{_safe(title)}"
+
+
 def load_squad(path: Path, work_dir: Path, *, name: str, convert: str | None = None, limit: int = 0) -> EvalSet:
     """One Markdown document per article (``# title`` then one block per paragraph); questions keep the
     span of their own paragraph as gold. ``convert`` is an OpenCC config applied to questions."""
@@ -78,7 +83,7 @@ def load_squad(path: Path, work_dir: Path, *, name: str, convert: str | None = N
     n_para = 0
     for ai, art in enumerate(data["data"]):
         title = str(art.get("title") or f"article {ai}").strip()
-        doc_id = f"{ai:04d}-{_safe(title)}"
+        doc_id = squad_doc_id(ai, title)
         text = f"# {title}\n\n"
         spans: list[tuple[int, int]] = []
         for para in art["paragraphs"]:

@@ -17,6 +17,17 @@ Model: ``index.rerank.model.CrossModel`` initialised from the first ``--layers``
 e5-small; the word-embedding matrix is frozen (so the shipped file holds only what training changed).
 Loss: binary cross-entropy per pair (a calibrated probability for the answer decision) plus a softmax
 cross-entropy of the positive against its group (ranking). Seeded; single process, 2 threads.
+
+Two further choices, for judging *sentences* rather than passages and for a deployment's own questions:
+
+* ``mine --unit sentence``: the positive is the sentence of the gold paragraph that holds the answer, the
+  negatives the other sentences of that paragraph that share most of the question's terms (same topic,
+  no answer: the near miss), those of the article's other paragraphs, and a random one; each sentence is
+  shown after its article's title (``pairs.passage_side``), as a report's sentence would be after its
+  heading. Measured in docs/reranker.md; not used by the service.
+* ``mine --in-domain SET``: also groups from a gold set in youju's format (``gold:FILE``, e.g. the query
+  log's export labelled by staff, docs/integrations.md), over the corpus that set is asked of, repeated
+  ``--repeat`` times; all of them train (the set is then no longer an evaluation set for the model).
 """
 
 from __future__ import annotations
@@ -27,28 +38,176 @@ import math
 import random
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from eval.datasets import SHARED, article_half, load_set
+from eval.datasets import SHARED, article_half, load_set, squad_doc_id
 from eval.retrieval import open_resolved
 from index.config import Settings
+from index.embed.base import Embedder
+from index.normalize import opencc_converter
 from index.pipeline import make_embedder, set_threads
 from index.rerank.cross import CARD_FILE, MAX_LENGTH, SHIPPED, WEIGHTS_FILE
+from index.rerank.pairs import passage_side
+from index.search import Searcher
+from index.sentences import sentence_spans
 
 SETS = (("cmrc2018-dev", "cmrc2018_dev.json"), ("drcd-dev-tw2sp", "DRCD_dev.json"))
 SEED = 13
 VERSION = 1
+Unit = Literal["passage", "sentence"]
 
 
-def mine(settings: Settings, out: Path) -> dict[str, int]:
+def sentence_groups(
+    article: dict[str, Any],
+    doc_id: str,
+    *,
+    ask: Callable[[str], str],
+    normalize: Callable[[str], str],
+    tokenize: Callable[[str], list[str]],
+    rng: random.Random,
+) -> Iterator[dict[str, Any]]:
+    """One record per question of a SQuAD ``article`` whose answer lies within one sentence: the sentence
+    holding the answer (``pos``); the other sentences of its paragraph, most of the question's terms first
+    (``para``: same topic, no answer); the sentences of the article's other paragraphs in the same order
+    (``hard``: what a sentence-level search would confuse it with); two random ones (``article``). Text
+    in matching form, each sentence after the article's title; ``ask`` turns a question into how it is
+    asked (tw2sp for DRCD)."""
+    title = normalize(str(article.get("title") or doc_id))
+    paras: list[list[tuple[str, set[str]]]] = []
+    for para in article["paragraphs"]:
+        ctx = normalize(" ".join(str(para["context"]).split()))
+        paras.append([(ctx[a:b], set(tokenize(ctx[a:b]))) for a, b in sentence_spans(ctx)])
+    df: dict[str, int] = {}
+    for p in paras:
+        for _, terms in p:
+            for t in terms:
+                df[t] = df.get(t, 0) + 1
+    n = sum(len(p) for p in paras)
+
+    def idf(t: str) -> float:
+        return math.log1p((n + 0.5) / (df.get(t, 0) + 0.5))
+
+    for pi, para in enumerate(article["paragraphs"]):
+        for qa in para["qas"]:
+            query = normalize(ask(str(qa["question"]).strip()))
+            answers = [normalize(str(a["text"])) for a in qa["answers"] if str(a["text"]).strip()]
+            q_terms = set(tokenize(query))
+
+            def holds(sentence: str, answers: list[str] = answers) -> bool:
+                return any(a in sentence for a in answers)
+
+            def nearest(pool: list[tuple[str, set[str]]], q_terms: set[str] = q_terms) -> list[str]:
+                scored = [(-sum(idf(t) for t in q_terms & terms), i, x) for i, (x, terms) in enumerate(pool)]
+                return [x for _, _, x in sorted(scored)]
+
+            pos = [x for x, _ in paras[pi] if holds(x)]
+            if not pos:  # the answer straddles two sentences: no clean positive
+                continue
+            same = [(x, t) for x, t in paras[pi] if not holds(x)]
+            other = [(x, t) for pj, p in enumerate(paras) if pj != pi for x, t in p if not holds(x)]
+            yield {
+                "unit": "sentence",
+                "qid": str(qa["id"]),
+                "doc": doc_id,
+                "half": article_half(doc_id),
+                "query": query,
+                "pos": [passage_side(pos[0], [title])],
+                "para": [passage_side(x, [title]) for x in nearest(same)[:3]],
+                "hard": [passage_side(x, [title]) for x in nearest(other)[:8]],
+                "article": [passage_side(x, [title]) for x, _ in rng.sample(other, min(2, len(other)))],
+            }
+
+
+def _sentences_of(s: Searcher, row: int) -> list[tuple[str, str, int, int]]:
+    """(pair side, document, start, end) of each sentence of passage ``row``, after its nearest heading."""
+    p = s.index.passages[row]
+    head = s.section_norm(p)[-1:]
+    return [
+        (passage_side(x.norm, head), p.doc_id, p.start + x.start, p.start + x.end)
+        for x in s.presentation.sentences(p.doc_id, p.start, p.end)
+    ]
+
+
+def in_domain_groups(
+    set_name: str, settings: Settings, embedder: Embedder, unit: Unit, rng: random.Random
+) -> Iterator[dict[str, Any]]:
+    """Records like ``mine``'s from the answerable questions of a gold set in youju's format, mined over
+    the corpus that set is asked of with youju's own retriever; all in the ``train`` half."""
+    es, s, _, vecs = open_resolved(load_set(set_name, settings), settings, embedder)
+    passages = s.index.passages
+    for q, v in zip(es.questions, vecs, strict=True):
+        if not q.gold:
+            continue
+
+        def overlaps(doc: str, start: int, end: int, gold: Any = q.gold) -> bool:
+            return any(g.doc_id == doc and start < g.end and g.start < end for g in gold)
+
+        gold_rows = [i for i, p in enumerate(passages) if overlaps(p.doc_id, p.start, p.end)]
+        ranked = s.rank(q.text, query_vector=v, depth=10)
+        others = [r for r in ranked.rows if r not in gold_rows]
+        if not gold_rows or not others:
+            continue
+        if unit == "passage":
+            pos, para = [s.pair_side(gold_rows[0])], [s.pair_side(r) for r in gold_rows[1:3]]
+            hard = [s.pair_side(r) for r in others[:8]]
+        else:
+            in_gold = [x for r in gold_rows for x in _sentences_of(s, r)]
+            pos = [x[0] for x in in_gold if overlaps(*x[1:])][:1]
+            para = [x[0] for x in in_gold if not overlaps(*x[1:])][:3]
+            hard = [x[0] for r in others[:4] for x in _sentences_of(s, r)][:8]
+        if not pos:
+            continue
+        yield {
+            "unit": unit,
+            "qid": q.qid,
+            "doc": q.gold[0].doc_id,
+            "half": "train",
+            "query": ranked.query_norm,
+            "pos": pos,
+            "para": para or hard[:1],
+            "hard": hard,
+            "article": rng.sample(hard, min(2, len(hard))),
+        }
+
+
+def mine(
+    settings: Settings, out: Path, unit: Unit = "passage", in_domain: tuple[str, ...] = (), repeat: int = 1
+) -> dict[str, int]:
     """Write one JSON line per question: its half, the question and passages in matching form. Mined with
     the torch encoder for questions and passages alike, as the recipe in docs/reranker.md was."""
-    emb = make_embedder(settings.model_copy(update={"query_encoder": "same", "embed_precision": "fp32"}))
+    # Sentences of the external sets are mined from their text alone; passages need youju's retriever.
+    need_retriever = bool(in_domain) or unit == "passage"
+    settings_fp32 = settings.model_copy(update={"query_encoder": "same", "embed_precision": "fp32"})
+    emb = make_embedder(settings_fp32) if need_retriever else None
     rng = random.Random(SEED)
     counts: dict[str, int] = {}
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
+        for set_name in in_domain:
+            assert emb is not None  # need_retriever
+            records = list(in_domain_groups(set_name, settings, emb, unit, rng))
+            for _ in range(repeat):
+                f.writelines(json.dumps({"set": set_name, **r}, ensure_ascii=False) + "\n" for r in records)
+            counts[set_name] = len(records) * repeat
+        if unit == "sentence":
+            from index.lexical import JiebaTokenizer
+            from index.normalize import Normalizer
+
+            normalize, tokenize = Normalizer(), JiebaTokenizer()
+            for name, source in SETS:
+                convert = opencc_converter("tw2sp") if name.endswith("tw2sp") else (lambda x: x)
+                data = json.loads((SHARED / source).read_text(encoding="utf-8"))["data"]
+                n = 0
+                for ai, art in enumerate(data):
+                    doc_id = squad_doc_id(ai, str(art.get("title") or f"article {ai}").strip())
+                    for r in sentence_groups(art, doc_id, ask=convert, normalize=normalize, tokenize=tokenize, rng=rng):
+                        f.write(json.dumps({"set": name, **r}, ensure_ascii=False) + "\n")
+                        n += 1
+                counts[name] = n
+            return counts
+        assert emb is not None  # need_retriever
         for name, source in SETS:
             answers: dict[str, list[str]] = {}
             for art in json.loads((SHARED / source).read_text(encoding="utf-8"))["data"]:
@@ -98,7 +257,8 @@ def _groups(records: list[dict[str, Any]], rng: random.Random) -> list[list[tupl
     for r in records:
         hard = r["hard"][:8]
         negs = rng.sample(hard[:3], min(2, len(hard[:3]))) + rng.sample(hard[3:], min(1, len(hard[3:])))
-        negs += r["para"][:1] + r["article"][:1]
+        # A sentence's near misses are its own paragraph's other sentences: two of them, not one.
+        negs += r["para"][: 2 if r.get("unit") == "sentence" else 1] + r["article"][:1]
         out.append([(r["query"], r["pos"][0], 1.0)] + [(r["query"], n, 0.0) for n in negs])
     return out
 
@@ -201,8 +361,9 @@ def train(
         "layers": layers,
         "pooling": "mean",
         "max_length": MAX_LENGTH,
+        "unit": sorted({str(r.get("unit", "passage")) for r in train_recs}),
         "train": {
-            "data": [name for name, _ in SETS],
+            "data": sorted({str(r.get("set", "?")) for r in train_recs}),
             "half": "train (eval.datasets.article_half)",
             "questions": len(train_recs),
             "groups": len(groups),
@@ -239,6 +400,17 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("mine", help="mine training groups with youju's retriever")
     m.add_argument("--out", type=Path, default=None, help="JSON lines (default: cache_dir/reranker/pairs.jsonl)")
+    m.add_argument(
+        "--unit", choices=("passage", "sentence"), default="passage", help="what is judged (default: passage)"
+    )
+    m.add_argument(
+        "--in-domain",
+        action="append",
+        default=[],
+        metavar="SET",
+        help="also train on this gold set's answerable questions (gold:FILE…; repeatable)",
+    )
+    m.add_argument("--repeat", type=int, default=1, help="times each in-domain group is written (default 1)")
     t = sub.add_parser("train", help="train and write the shipped model")
     t.add_argument("--pairs", type=Path, default=None, help="mined groups (default: the `mine` output)")
     t.add_argument("--out", type=Path, default=SHIPPED, help=f"model directory (default: {SHIPPED})")
@@ -249,7 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     default_pairs = settings.cache_dir / "reranker" / "pairs.jsonl"
     if args.cmd == "mine":
-        print(json.dumps(mine(settings, args.out or default_pairs)))
+        if args.repeat < 1:
+            ap.error("--repeat must be at least 1")
+        counts = mine(settings, args.out or default_pairs, args.unit, tuple(args.in_domain), args.repeat)
+        print(json.dumps(counts))
     else:
         card = train(
             settings, args.pairs or default_pairs, args.out, layers=args.layers, epochs=args.epochs, lr=args.lr

@@ -414,7 +414,7 @@ class Searcher:
         if asked and self.translate.unknown_names(query, asked, qs.spelled):
             unmatched = 1.0  # an English question names something (France) the documents never mention
         best = ix.passages[rows[0]]
-        best_text = " ".join([*self._section_norm(best), best.norm_text])
+        best_text = " ".join([*self.section_norm(best), best.norm_text])
         return Ranked(
             rows,
             scores,
@@ -425,7 +425,7 @@ class Searcher:
             nq,
             tokens,
             unmatched,
-            self.scopes.year_missing(qs, best.doc_id, best_text, self._section_norm(best)),
+            self.scopes.year_missing(qs, best.doc_id, best_text, self.section_norm(best)),
             unit_missing(nq, best.norm_text),
             margin,
             judged.get(top, 0.0) if self.reranker is not None else -1.0,
@@ -475,7 +475,7 @@ class Searcher:
         out = fused.astype(np.float32, copy=True)
         for i in top:
             p = self.table[int(ids[i])]
-            out[i] += np.float32(self.scopes.section_years(qs, p.doc_id, self._section_norm(p)))
+            out[i] += np.float32(self.scopes.section_years(qs, p.doc_id, self.section_norm(p)))
         return out
 
     def pair_side(self, row: int) -> str:
@@ -483,10 +483,10 @@ class Searcher:
         side = self._sides.get(row)
         if side is None:
             p = self.index.passages[row]
-            side = self._sides[row] = passage_side(p.norm_text, self._section_norm(p))
+            side = self._sides[row] = passage_side(p.norm_text, self.section_norm(p))
         return side
 
-    def _section_norm(self, p: Passage) -> tuple[str, ...]:
+    def section_norm(self, p: Passage) -> tuple[str, ...]:
         if p.section not in self._norm_sections:
             self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
         return self._norm_sections[p.section]
@@ -523,7 +523,7 @@ class Searcher:
         contains it, so 主要举措 finds 主要舉措 and (七) finds (七)聚焦群眾期盼…"""
         if want is None:
             return True
-        return any(want in h for h in self._section_norm(p))
+        return any(want in h for h in self.section_norm(p))
 
     def decide(self, query: str, ranked: Ranked) -> Decision:
         """Does the best result answer the question? The one place this is decided."""

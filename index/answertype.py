@@ -1,10 +1,11 @@
-"""What kind of figure a question asks for, and whether a passage states one: pure functions of text.
+"""What kind of answer a question asks for, and whether a passage states one: pure functions of text.
 
 "社会福利院床位有多少张" asks for a count of 张, "几点开门" for a clock time, "拘留几天" for a number of
 days, "多少钱" for an amount in 元. A passage that never states such a figure does not answer the
 question, however close its topic (a budget line of the 福利院 has 元, not 张). The answer decision uses
 this as evidence (``index/answerability``), and ranking as a prior among the best candidates
-(``fusion.ANSWER_TYPE_PENALTY``).
+(``fusion.ANSWER_TYPE_PENALTY``). "怎么申请行政复议" asks for a way to apply, which a report that counts
+the cases does not give (``asks_for_procedure``; evidence for the answer decision only).
 
 "多久能批下来" asks for a duration: 20个工作日, 3个月, 1年 (a year such as 2023年 or a date such as 每月10日 is
 not one). "收到多少申请" asks for a quantity: a passage whose only figures are dates, years and list numbers
@@ -96,9 +97,44 @@ def states_unit(text_norm: str, units: str) -> bool:
 
 
 def unit_missing(query_norm: str, text_norm: str) -> float:
-    """1.0 when the question asks for a figure in a unit the passage never states, else 0.0."""
+    """1.0 when the question asks for a kind of answer the passage never states, else 0.0: a figure in a
+    unit (``asked_unit``) or a way to apply (``asks_for_procedure``)."""
+    if asks_for_procedure(query_norm) and not states_procedure(text_norm):
+        return 1.0
     units = asked_unit(query_norm)
     return 0.0 if units is None or states_unit(text_norm, units) else 1.0
+
+
+# "怎么申请行政复议", "法律援助去哪申请", "办营业执照要带什么材料" ask how or where to do something: a
+# procedure, a place, a channel. A report that counts the cases (行政复议受案量…, 受理法律援助案件469件)
+# does not answer them; a guide that does names the steps, the papers or the place. Questions, in
+# matching form (Simplified, lower case):
+_ASK_PROCEDURE = re.compile(
+    r"(?:怎么|怎样|如何|去哪|到哪|在哪|哪里|哪儿)(?:里|儿)?(?:能|可以|才能|去|要)?"
+    r"(?:申请|办理|申报|报名|预约|投诉|举报|领取|缴纳|开具)"
+    r"|(?:需要|要带|要准备|要交|要提供|带)(?:什么|哪些|啥)(?:材料|证件|资料)"
+    r"|(?:申请|办理)(?:流程|手续|渠道|入口|地点)"
+    r"|\b(?:how (?:do|can|to|should) (?:i |we )?|where (?:do|can|should) (?:i|we) )(?:apply|register|file|obtain)"
+)
+# What a passage that tells how to apply says: who applies and with what (申请人, 申请书, 提出申请,
+# materials, papers), where (a counter, a hall, an address, a telephone number, a site to log in to),
+# the steps. Not 申请 or 热线 alone: reports count applications (复议申请阶段, 依申请公开) and cite the
+# 12345 hotline's figures without telling anyone how to apply.
+_PROCEDURE = re.compile(
+    r"提出申请|申请人|申请书|申请表|提交|携带|材料|证件|窗口|大厅|地址|电话[:：]|\d{3,4}-\d{7,8}|网址|登录"
+    r"|前往|办理(?:地点|时间|流程|程序|方式)|流程如下|步骤|手续|扫码|预约"
+)
+
+
+def asks_for_procedure(query_norm: str) -> bool:
+    """Does the question ask how or where to apply, register, complain… (a procedure, not a fact)?"""
+    return bool(_ASK_PROCEDURE.search(query_norm))
+
+
+@lru_cache(maxsize=TEXT_CACHE)
+def states_procedure(text_norm: str) -> bool:
+    """Does the passage say anything of how or where to apply (``_PROCEDURE``)?"""
+    return bool(_PROCEDURE.search(text_norm))
 
 
 # Budget explanations list spending by class, kind and item ("城乡社区支出（类）其他城乡社区支出（款）其他城乡社区

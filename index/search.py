@@ -139,7 +139,7 @@ class Ranked:
     query_tokens: list[str] = field(default_factory=list)
     scope_unmatched: float = 0.0  # 1 when the question names a place or year no document covers
     year_missing: float = 0.0  # 1 when the best result is not of the year named (Scopes.year_missing)
-    unit_missing: float = 0.0  # 1 when the question asks for a unit (张, 天, 元…) the best result never states
+    unit_missing: float = 0.0  # 1: the question asks for a unit (张, 天, 元…) or how to apply; the best never says
     margin: float = 0.0  # fused score of the best paragraph less that of the second best (1.0 if alone)
     judge: float = -1.0  # the reranker's probability that the best passage answers (-1: no reranker)
 

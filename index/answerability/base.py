@@ -21,7 +21,7 @@ class Signals:
     unknown_share: float  # idf-weighted share of the question's terms that no passage contains
     scope_unmatched: float = 0.0  # 1 (0.5) when no document covers (only mentions) a place or year named
     year_missing: float = 0.0  # 1 when the best result is not of the year named (Scopes.year_missing)
-    unit_missing: float = 0.0  # 1 when the question asks for a figure in a unit the best result never states
+    unit_missing: float = 0.0  # 1 when the question asks for a unit or a way to apply the best result never states
     margin: float = 0.0  # fused score of the best paragraph less the second best's (how clear the winner is)
     judge: float = -1.0  # the reranker's probability that the best passage answers; -1 without a reranker
 

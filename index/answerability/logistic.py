@@ -51,7 +51,8 @@ def features(signals: Signals) -> tuple[float, float, float, float, float, float
     place or a year that no document covers (洪泽区…, when no document is about 洪泽区; 0.5 when documents
     only mention the year). ``year_missing``: the best result is not of the year named (of its heading's
     year where a section heading names one, else of its document's year or a year its text mentions).
-    ``unit_missing``: the question asks for a figure in 张, 天, 元… that the best result never states.
+    ``unit_missing``: the question asks for a figure in 张, 天, 元…, or how or where to apply, and the best
+    result never states one (``index/answertype.py``).
     ``margin``: how far the best paragraph's fused score is ahead of the second's; a near miss tends to be
     one of several equally plausible passages, an answer stands out."""
     foreign = 0.0 if _CJK.search(signals.query) else 1.0

@@ -8,6 +8,7 @@ from index.answertype import (
     DURATION,
     asked_unit,
     asks_for_date,
+    asks_for_procedure,
     asks_for_residual,
     is_residual,
     states_quantity,
@@ -110,3 +111,38 @@ def test_quantities_other_than_dates_and_list_numbers(text: str, quantity: bool)
 )
 def test_questions_for_a_date(question: str, date: bool) -> None:
     assert asks_for_date(question.lower()) is date
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("怎么申请行政复议", True),
+        ("法律援助去哪申请", True),
+        ("怎么办理护照", True),
+        ("申请低保要带什么材料", True),
+        ("how do i apply for a passport in huairou?", True),
+        ("行政复议一共收了多少件", False),  # a figure about applications, not how to apply
+        ("区里怎么推进法治建设", False),
+        ("依申请公开的答复率是多少", False),
+    ],
+)
+def test_questions_for_a_way_to_apply(question: str, asks: bool) -> None:
+    assert asks_for_procedure(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "missing"),
+    [
+        # The report counts applications and cites the hotline's figures: neither says how to apply.
+        ("怎么申请行政复议", "行政复议受案量是同期行政诉讼案件量的2.4倍,70%的案件化解在复议申请阶段。", 1.0),
+        ("法律援助去哪申请", "12345市民服务热线诉求解决率超过96%,受理法律援助案件469件。", 1.0),
+        # A guide names the papers, the place, the number to call.
+        ("申请低保要带什么材料", "申请人应当提交《最低生活保障申请书》和居民身份证。", 0.0),
+        ("法律援助去哪申请", "可到区公共法律服务中心窗口申请,咨询电话:12348。", 0.0),
+        ("怎么申请行政复议", "申请人可以书面或者口头提出申请。", 0.0),
+    ],
+)
+def test_a_passage_that_never_says_how_to_apply_does_not_answer_how_to(
+    question: str, passage: str, missing: float
+) -> None:
+    assert unit_missing(question, passage) == missing

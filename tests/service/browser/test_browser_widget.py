@@ -101,7 +101,14 @@ def test_unanswerable_question_points_to_the_hotline(model_server: LiveServer, n
 
 
 # Off-topic questions (the report does not say) and inputs that are not questions at all.
-OFF_TOPIC = ["怀柔区长是谁", "怀柔区明年GDP目标是多少", "What is the capital of France?"]
+OFF_TOPIC = [
+    "怀柔区长是谁",
+    "怀柔区明年GDP目标是多少",
+    "What is the capital of France?",
+    # The report counts these cases; it never says how or where to apply (index/answertype.py).
+    "怎么申请行政复议",
+    "法律援助去哪申请",
+]
 NOT_QUESTIONS = ["在吗", "？？？", "asdfgh", "😀😀😀", "👍"]
 
 

@@ -3,6 +3,7 @@ live uvicorn server the pages talk to, and page helpers for the widget and the c
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -216,16 +217,24 @@ def open_widget(page: Page) -> Locator:
     return w
 
 
+_ASKED = itertools.count()
+
+
 def ask(page: Page, question: str) -> Locator:
     """Type a question in the open widget, send it with Enter, and wait for its answer block."""
     w = widget(page)
-    n = w.locator("section.ex").count()
+    # The widget keeps its last 8 exchanges (widget.js), so the new block's position is not the count of
+    # blocks before it: mark those, and the new block is the one without the mark.
+    w.locator("section.ex").evaluate_all("els => els.forEach(e => e.setAttribute('data-asked', ''))")
     box = w.locator("input#q")
     box.fill(question)
     box.press("Enter")
-    block = w.locator("section.ex").nth(n)
-    block.locator(".c, .n, .e").first.wait_for()
-    return block
+    new = w.locator("section.ex:not([data-asked])").first
+    new.locator(".c, .n, .e").first.wait_for()
+    # A locator that stays on this block when later questions are asked.
+    name = f"a{next(_ASKED)}"
+    new.evaluate("(e, name) => e.setAttribute('data-asked', name)", name)
+    return w.locator(f"section.ex[data-asked='{name}']")
 
 
 def active_in_widget(page: Page) -> str:

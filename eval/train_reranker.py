@@ -20,14 +20,16 @@ cross-entropy of the positive against its group (ranking). Seeded; single proces
 
 Two further choices, for judging *sentences* rather than passages and for a deployment's own questions:
 
-* ``mine --unit sentence``: the positive is the sentence of the gold paragraph that holds the answer, the
-  negatives the other sentences of that paragraph that share most of the question's terms (same topic,
-  no answer: the near miss), those of the article's other paragraphs, and a random one; each sentence is
-  shown after its article's title (``pairs.passage_side``), as a report's sentence would be after its
-  heading. Measured in docs/reranker.md; not used by the service.
+* ``mine --unit sentence``: the positive is the sentence the annotated answer starts in, the negatives
+  the other sentences of that paragraph that share most of the question's terms (same topic, no answer:
+  the near miss), those of the article's other paragraphs, and a random one (``sentence_groups``); each
+  sentence is shown after its article's title (``pairs.passage_side``), as a report's sentence would be
+  after its heading. Measured in docs/reranker.md; not used by the service (the reranker refuses a model
+  whose card says it judges sentences).
 * ``mine --in-domain SET``: also groups from a gold set in youju's format (``gold:FILE``, e.g. the query
   log's export labelled by staff, docs/integrations.md), over the corpus that set is asked of, repeated
   ``--repeat`` times; all of them train (the set is then no longer an evaluation set for the model).
+  CMRC2018 and DRCD are refused: their held-out halves must stay out of training.
 """
 
 from __future__ import annotations
@@ -67,18 +69,24 @@ def sentence_groups(
     normalize: Callable[[str], str],
     tokenize: Callable[[str], list[str]],
     rng: random.Random,
+    elsewhere: Callable[[], str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One record per question of a SQuAD ``article`` whose answer lies within one sentence: the sentence
-    holding the answer (``pos``); the other sentences of its paragraph, most of the question's terms first
-    (``para``: same topic, no answer); the sentences of the article's other paragraphs in the same order
-    (``hard``: what a sentence-level search would confuse it with); two random ones (``article``). Text
-    in matching form, each sentence after the article's title; ``ask`` turns a question into how it is
-    asked (tw2sp for DRCD)."""
+    """One record per question of a SQuAD ``article``: the sentence its annotated answer starts in
+    (``pos``); the other sentences of its paragraph that do not hold the answer, most of the question's
+    idf-weighted terms first (``para``: same topic, no answer); the article's other paragraphs' sentences
+    in the same order (``hard``: what a sentence-level search would confuse it with; none where the article
+    is one paragraph, as every CMRC2018 article is); two random sentences of the article, or ``elsewhere``'s
+    (another article's) where it has no other (``article``). Text in matching form, each sentence after the
+    article's title; ``ask`` turns a question into how it is asked (tw2sp for DRCD). Questions whose
+    answer runs past its sentence's end, or that have no negative at all, give no record."""
     title = normalize(str(article.get("title") or doc_id))
-    paras: list[list[tuple[str, set[str]]]] = []
+    raw: list[list[tuple[int, int]]] = []  # sentence spans of each paragraph's context as given
+    paras: list[list[tuple[str, set[str]]]] = []  # each sentence in matching form, with its terms
     for para in article["paragraphs"]:
-        ctx = normalize(" ".join(str(para["context"]).split()))
-        paras.append([(ctx[a:b], set(tokenize(ctx[a:b]))) for a, b in sentence_spans(ctx)])
+        context = str(para["context"])
+        spans = sentence_spans(context)
+        raw.append(spans)
+        paras.append([(norm, set(tokenize(norm))) for norm in (normalize(context[a:b]) for a, b in spans)])
     df: dict[str, int] = {}
     for p in paras:
         for _, terms in p:
@@ -89,10 +97,21 @@ def sentence_groups(
     def idf(t: str) -> float:
         return math.log1p((n + 0.5) / (df.get(t, 0) + 0.5))
 
+    def side(sentence: str) -> str:
+        return passage_side(sentence, [title])
+
     for pi, para in enumerate(article["paragraphs"]):
         for qa in para["qas"]:
-            query = normalize(ask(str(qa["question"]).strip()))
+            first = qa["answers"][0] if qa["answers"] else None
+            if first is None or not str(first["text"]).strip():
+                continue
+            at, length = int(first["answer_start"]), len(str(first["text"]))
+            # The sentence the annotator's answer starts in (an earlier sentence may hold the same words).
+            where = [i for i, (a, b) in enumerate(raw[pi]) if a <= at < b]
+            if not where or at + length > raw[pi][where[0]][1]:
+                continue  # the answer runs across two sentences: no clean positive
             answers = [normalize(str(a["text"])) for a in qa["answers"] if str(a["text"]).strip()]
+            query = normalize(ask(str(qa["question"]).strip()))
             q_terms = set(tokenize(query))
 
             def holds(sentence: str, answers: list[str] = answers) -> bool:
@@ -102,21 +121,24 @@ def sentence_groups(
                 scored = [(-sum(idf(t) for t in q_terms & terms), i, x) for i, (x, terms) in enumerate(pool)]
                 return [x for _, _, x in sorted(scored)]
 
-            pos = [x for x, _ in paras[pi] if holds(x)]
-            if not pos:  # the answer straddles two sentences: no clean positive
-                continue
             same = [(x, t) for x, t in paras[pi] if not holds(x)]
             other = [(x, t) for pj, p in enumerate(paras) if pj != pi for x, t in p if not holds(x)]
+            if other:
+                randoms = [side(x) for x, _ in rng.sample(other, min(2, len(other)))]
+            else:
+                randoms = [elsewhere()] if elsewhere is not None else []
+            if not same and not other and not randoms:
+                continue
             yield {
                 "unit": "sentence",
                 "qid": str(qa["id"]),
                 "doc": doc_id,
                 "half": article_half(doc_id),
                 "query": query,
-                "pos": [passage_side(pos[0], [title])],
-                "para": [passage_side(x, [title]) for x in nearest(same)[:3]],
-                "hard": [passage_side(x, [title]) for x in nearest(other)[:8]],
-                "article": [passage_side(x, [title]) for x, _ in rng.sample(other, min(2, len(other)))],
+                "pos": [side(paras[pi][where[0]][0])],
+                "para": [side(x) for x in nearest(same)[:3]],
+                "hard": [side(x) for x in nearest(other)[:8]],
+                "article": randoms,
             }
 
 
@@ -130,34 +152,56 @@ def _sentences_of(s: Searcher, row: int) -> list[tuple[str, str, int, int]]:
     ]
 
 
+# Sets split by article for held-out evaluation: never mined whole as "in-domain" training data.
+EXTERNAL = ("cmrc2018", "drcd")
+
+
 def in_domain_groups(
     set_name: str, settings: Settings, embedder: Embedder, unit: Unit, rng: random.Random
 ) -> Iterator[dict[str, Any]]:
     """Records like ``mine``'s from the answerable questions of a gold set in youju's format, mined over
-    the corpus that set is asked of with youju's own retriever; all in the ``train`` half."""
+    the corpus that set is asked of with youju's own retriever; all in the ``train`` half. The positive is
+    the passage (sentence) that overlaps the answer most; no passage (sentence) that overlaps an answer is
+    ever a negative."""
+    if set_name.startswith(EXTERNAL):
+        raise ValueError(f"{set_name} is split by article for held-out evaluation; it is mined without --in-domain")
     es, s, _, vecs = open_resolved(load_set(set_name, settings), settings, embedder)
     passages = s.index.passages
+    by_doc: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        by_doc.setdefault(p.doc_id, []).append(i)
     for q, v in zip(es.questions, vecs, strict=True):
         if not q.gold:
             continue
 
-        def overlaps(doc: str, start: int, end: int, gold: Any = q.gold) -> bool:
-            return any(g.doc_id == doc and start < g.end and g.start < end for g in gold)
+        def overlap(doc: str, start: int, end: int, gold: Any = q.gold) -> int:
+            return sum(max(0, min(end, g.end) - max(start, g.start)) for g in gold if g.doc_id == doc)
 
-        gold_rows = [i for i, p in enumerate(passages) if overlaps(p.doc_id, p.start, p.end)]
+        rows = sorted({r for g in q.gold for r in by_doc.get(g.doc_id, [])})
+        gold_rows = sorted(
+            (r for r in rows if overlap(passages[r].doc_id, passages[r].start, passages[r].end)),
+            key=lambda r: -overlap(passages[r].doc_id, passages[r].start, passages[r].end),
+        )
+        if not gold_rows:
+            continue
         ranked = s.rank(q.text, query_vector=v, depth=10)
         others = [r for r in ranked.rows if r not in gold_rows]
-        if not gold_rows or not others:
-            continue
         if unit == "passage":
-            pos, para = [s.pair_side(gold_rows[0])], [s.pair_side(r) for r in gold_rows[1:3]]
+            best = passages[gold_rows[0]]
+            pos = [s.pair_side(gold_rows[0])]
+            para = [s.pair_side(r) for r in s.table.paragraph_rows(best.doc_id, best.paragraph) if r not in gold_rows][
+                :3
+            ]
             hard = [s.pair_side(r) for r in others[:8]]
         else:
-            in_gold = [x for r in gold_rows for x in _sentences_of(s, r)]
-            pos = [x[0] for x in in_gold if overlaps(*x[1:])][:1]
-            para = [x[0] for x in in_gold if not overlaps(*x[1:])][:3]
+            in_gold = sorted(
+                (x for r in gold_rows for x in _sentences_of(s, r)), key=lambda x: -overlap(x[1], x[2], x[3])
+            )
+            pos = [x[0] for x in in_gold[:1] if overlap(*x[1:])]
+            para = list(dict.fromkeys(x[0] for x in in_gold if not overlap(*x[1:])))[:3]
             hard = [x[0] for r in others[:4] for x in _sentences_of(s, r)][:8]
-        if not pos:
+        rest = [x for x in hard if x not in para]
+        if not pos or not (para or rest):
             continue
         yield {
             "unit": unit,
@@ -166,9 +210,9 @@ def in_domain_groups(
             "half": "train",
             "query": ranked.query_norm,
             "pos": pos,
-            "para": para or hard[:1],
-            "hard": hard,
-            "article": rng.sample(hard, min(2, len(hard))),
+            "para": para,
+            "hard": rest,
+            "article": rng.sample(rest, min(2, len(rest))),
         }
 
 
@@ -181,33 +225,22 @@ def mine(
     need_retriever = bool(in_domain) or unit == "passage"
     settings_fp32 = settings.model_copy(update={"query_encoder": "same", "embed_precision": "fp32"})
     emb = make_embedder(settings_fp32) if need_retriever else None
-    rng = random.Random(SEED)
     counts: dict[str, int] = {}
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
         for set_name in in_domain:
             assert emb is not None  # need_retriever
-            records = list(in_domain_groups(set_name, settings, emb, unit, rng))
+            # Each source draws from its own generator: adding one leaves the others' records as they were.
+            records = list(in_domain_groups(set_name, settings, emb, unit, random.Random(SEED)))
             for _ in range(repeat):
                 f.writelines(json.dumps({"set": set_name, **r}, ensure_ascii=False) + "\n" for r in records)
             counts[set_name] = len(records) * repeat
         if unit == "sentence":
-            from index.lexical import JiebaTokenizer
-            from index.normalize import Normalizer
-
-            normalize, tokenize = Normalizer(), JiebaTokenizer()
-            for name, source in SETS:
-                convert = opencc_converter("tw2sp") if name.endswith("tw2sp") else (lambda x: x)
-                data = json.loads((SHARED / source).read_text(encoding="utf-8"))["data"]
-                n = 0
-                for ai, art in enumerate(data):
-                    doc_id = squad_doc_id(ai, str(art.get("title") or f"article {ai}").strip())
-                    for r in sentence_groups(art, doc_id, ask=convert, normalize=normalize, tokenize=tokenize, rng=rng):
-                        f.write(json.dumps({"set": name, **r}, ensure_ascii=False) + "\n")
-                        n += 1
+            for name, n in _mine_sentences(f).items():
                 counts[name] = n
             return counts
         assert emb is not None  # need_retriever
+        rng = random.Random(SEED)
         for name, source in SETS:
             answers: dict[str, list[str]] = {}
             for art in json.loads((SHARED / source).read_text(encoding="utf-8"))["data"]:
@@ -249,6 +282,47 @@ def mine(
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1
             counts[name] = n
+    return counts
+
+
+def _mine_sentences(f: Any) -> dict[str, int]:
+    """``sentence_groups`` of every article of the external sets, written to ``f``; counts per set."""
+    from index.lexical import JiebaTokenizer
+    from index.normalize import Normalizer
+
+    normalize, tokenize = Normalizer(), JiebaTokenizer()
+    counts: dict[str, int] = {}
+    for name, source in SETS:
+        rng = random.Random(SEED)
+        convert = opencc_converter("tw2sp") if name.endswith("tw2sp") else (lambda x: x)
+        data = json.loads((SHARED / source).read_text(encoding="utf-8"))["data"]
+        ids = [squad_doc_id(ai, str(art.get("title") or f"article {ai}").strip()) for ai, art in enumerate(data)]
+        halves: dict[str, list[int]] = {}
+        for ai, doc_id in enumerate(ids):
+            halves.setdefault(article_half(doc_id), []).append(ai)
+        n = 0
+        for ai, art in enumerate(data):
+            same_half = [j for j in halves[article_half(ids[ai])] if j != ai]
+
+            def elsewhere(same_half: list[int] = same_half, rng: random.Random = rng, data: Any = data) -> str:
+                """A random sentence of another article of the same half, after that article's title."""
+                other = data[rng.choice(same_half)]
+                context = str(rng.choice(other["paragraphs"])["context"])
+                a, b = rng.choice(sentence_spans(context) or [(0, len(context))])
+                return passage_side(normalize(context[a:b]), [normalize(str(other.get("title") or ""))])
+
+            for r in sentence_groups(
+                art,
+                ids[ai],
+                ask=convert,
+                normalize=normalize,
+                tokenize=tokenize,
+                rng=rng,
+                elsewhere=elsewhere if same_half else None,
+            ):
+                f.write(json.dumps({"set": name, **r}, ensure_ascii=False) + "\n")
+                n += 1
+        counts[name] = n
     return counts
 
 
@@ -423,6 +497,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "mine":
         if args.repeat < 1:
             ap.error("--repeat must be at least 1")
+        if args.repeat > 1 and not args.in_domain:
+            ap.error("--repeat repeats the --in-domain sets' groups: give one")
+        if any(name.startswith(EXTERNAL) for name in args.in_domain):
+            ap.error("CMRC2018 and DRCD are split by article for held-out evaluation: they are not --in-domain sets")
         counts = mine(settings, args.out or default_pairs, args.unit, tuple(args.in_domain), args.repeat)
         print(json.dumps(counts))
     else:

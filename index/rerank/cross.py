@@ -62,6 +62,12 @@ class E5CrossEncoder:
             trained = load_file(str(model_dir / WEIGHTS_FILE))
         except (OSError, ValueError) as e:
             raise ModelUnavailableError(f"cannot read the reranker in {model_dir}: {e}") from e
+        if card.get("unit", ["passage"]) != ["passage"]:
+            # A judge of sentences (`train_reranker mine --unit sentence`) would score whole passages here.
+            raise ModelUnavailableError(
+                f"the model in {model_dir} was trained on {' and '.join(card['unit'])}s; the reranker reads "
+                "passages: train one with `python -m eval.train_reranker mine` (--unit passage)"
+            )
         model = CrossModel(config)
         state = {k: v.float() for k, v in trained.items()}
         try:

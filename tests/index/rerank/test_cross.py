@@ -38,6 +38,10 @@ def test_a_saved_model_loads_and_scores_probabilities(
     assert judge.name == "e5-cross:7"
     probs = judge.score("森林覆盖率多少", ["全区森林覆盖率达到77.57%。", "行政复议案件"])
     assert probs.shape == (2,) and ((probs > 0) & (probs < 1)).all()
+    # A judge of sentences is not taken for a reranker of passages.
+    save(model, tmp_path / "s", {"version": 7, "max_length": 64, "unit": ["sentence"]})
+    with pytest.raises(ModelUnavailableError, match="trained on sentences"):
+        E5CrossEncoder(e5_dir, tmp_path / "s")
     assert judge.score("森林覆盖率多少", []).shape == (0,)
     # The loaded network is the saved one: same logits as the model that was written.
     enc = judge._tokenizer(["问"], ["答"], return_tensors="pt")

@@ -96,10 +96,10 @@ def states_unit(text_norm: str, units: str) -> bool:
     return bool(re.search(r"[（(](?:单位[:：])?万?(?:" + units + r")[）)]", text_norm))
 
 
-def unit_missing(query_norm: str, text_norm: str) -> float:
+def unit_missing(query_norm: str, text_norm: str, headings_norm: str = "") -> float:
     """1.0 when the question asks for a kind of answer the passage never states, else 0.0: a figure in a
-    unit (``asked_unit``) or a way to apply (``asks_for_procedure``)."""
-    if asks_for_procedure(query_norm) and not states_procedure(text_norm):
+    unit (``asked_unit``) or a way to apply (``asks_for_procedure``; a heading such as 办理地点 counts)."""
+    if asks_for_procedure(query_norm) and not states_procedure(f"{headings_norm} {text_norm}"):
         return 1.0
     units = asked_unit(query_norm)
     return 0.0 if units is None or states_unit(text_norm, units) else 1.0
@@ -109,19 +109,29 @@ def unit_missing(query_norm: str, text_norm: str) -> float:
 # procedure, a place, a channel. A report that counts the cases (行政复议受案量…, 受理法律援助案件469件)
 # does not answer them; a guide that does names the steps, the papers or the place. Questions, in
 # matching form (Simplified, lower case):
+_PLACE = r"(?:怎么|怎样|如何|去哪|到哪|在哪|哪里|哪儿)(?:里|儿)?(?:能|可以|才能|去|要)?"
 _ASK_PROCEDURE = re.compile(
-    r"(?:怎么|怎样|如何|去哪|到哪|在哪|哪里|哪儿)(?:里|儿)?(?:能|可以|才能|去|要)?"
-    r"(?:申请|办理|申报|报名|预约|投诉|举报|领取|缴纳|开具)"
-    r"|(?:需要|要带|要准备|要交|要提供|带)(?:什么|哪些|啥)(?:材料|证件|资料)"
-    r"|(?:申请|办理)(?:流程|手续|渠道|入口|地点)"
-    r"|\b(?:how (?:do|can|to|should) (?:i |we )?|where (?:do|can|should) (?:i|we) )(?:apply|register|file|obtain)"
+    _PLACE
+    + r"(?:申请|申报|报名|预约|投诉|举报|领取|缴纳|开具)"
+    # 办/办理 only of a citizen's paper or business: 怎么办理护照, 在哪办身份证; not 怎么办理人大代表建议,
+    # which asks how the government handled them, as a report says.
+    + r"|"
+    + _PLACE
+    + r"办理?[^,，。?？]{0,6}?(?:证|照|卡|手续|签证|户口|业务)"
+    r"|在哪(?:里|儿)?办|(?:申请|办理?)[^,，。?？]{0,8}?(?:去哪|到哪|在哪)"
+    r"|(?:需要|要带|要准备|要交|要提供|带|要)(?:什么|哪些|啥)(?:材料|证件|资料|手续)"
+    r"|(?:申请|办理)的?(?:流程|手续|渠道|入口|地点|条件)(?:是|有|在|怎)"
+    r"|\b(?:how (?:do|can|should) (?:i|we|you) |how to |where (?:do|can|should) (?:i|we|you) |where to )"
+    r"(?:apply|register|file|obtain)"
 )
 # What a passage that tells how to apply says: who applies and with what (申请人, 申请书, 提出申请,
-# materials, papers), where (a counter, a hall, an address, a telephone number, a site to log in to),
-# the steps. Not 申请 or 热线 alone: reports count applications (复议申请阶段, 依申请公开) and cite the
-# 12345 hotline's figures without telling anyone how to apply.
+# materials, papers), where (a counter, a hall, an office, an address, a telephone number, a site, an app),
+# how to reach it (向…申请, 拨打…), the steps. Not 申请 or 热线 alone: reports count applications (复议申请
+# 阶段, 依申请公开) and cite the 12345 hotline's figures without telling anyone how to apply.
 _PROCEDURE = re.compile(
-    r"提出申请|申请人|申请书|申请表|提交|携带|材料|证件|窗口|大厅|地址|电话[:：]|\d{3,4}-\d{7,8}|网址|登录"
+    r"提出申请|申请人|申请书|申请表|提交|携带|材料|证件|窗口|大厅|办事处|司法所|服务中心|服务站|地址"
+    r"|电话\s*[:：]?\s*\d{5,}|\d{3,4}-\d{7,8}|拨打|致电|网址|官网|网上|在线|线上|登录|公众号|小程序|\bapp\b"
+    r"|(?:向|到|通过)[^。；;]{0,20}?(?:申请|办理|投诉|举报|咨询)"
     r"|前往|办理(?:地点|时间|流程|程序|方式)|流程如下|步骤|手续|扫码|预约"
 )
 

@@ -426,7 +426,7 @@ class Searcher:
             tokens,
             unmatched,
             self.scopes.year_missing(qs, best.doc_id, best_text, self.section_norm(best)),
-            unit_missing(nq, best.norm_text),
+            unit_missing(nq, best.norm_text, " ".join(self.section_norm(best))),
             margin,
             judged.get(top, 0.0) if self.reranker is not None else -1.0,
         )
@@ -487,6 +487,7 @@ class Searcher:
         return side
 
     def section_norm(self, p: Passage) -> tuple[str, ...]:
+        """The headings above passage ``p``, outermost first, in matching form (memoised per section)."""
         if p.section not in self._norm_sections:
             self._norm_sections[p.section] = tuple(self.normalizer(h) for h in p.section)
         return self._norm_sections[p.section]

@@ -124,6 +124,12 @@ def test_questions_for_a_date(question: str, date: bool) -> None:
         ("行政复议一共收了多少件", False),  # a figure about applications, not how to apply
         ("区里怎么推进法治建设", False),
         ("依申请公开的答复率是多少", False),
+        ("在哪办身份证", True),
+        ("申请补贴要什么手续", True),
+        ("where to apply for legal aid", True),
+        ("政府怎么办理人大代表建议", False),  # how the government handled them: a report's subject
+        ("信访事项怎么办理", False),
+        ("办理流程优化了吗", False),
     ],
 )
 def test_questions_for_a_way_to_apply(question: str, asks: bool) -> None:
@@ -140,9 +146,17 @@ def test_questions_for_a_way_to_apply(question: str, asks: bool) -> None:
         ("申请低保要带什么材料", "申请人应当提交《最低生活保障申请书》和居民身份证。", 0.0),
         ("法律援助去哪申请", "可到区公共法律服务中心窗口申请,咨询电话:12348。", 0.0),
         ("怎么申请行政复议", "申请人可以书面或者口头提出申请。", 0.0),
+        ("法律援助去哪申请", "群众可拨打12348或到所在街道司法所申请。", 0.0),
+        ("怎么申请公租房", "可通过北京通app在线申请。", 0.0),
+        ("怎么投诉", "联系电话 69644107", 0.0),
     ],
 )
 def test_a_passage_that_never_says_how_to_apply_does_not_answer_how_to(
     question: str, passage: str, missing: float
 ) -> None:
     assert unit_missing(question, passage) == missing
+
+
+def test_a_heading_may_say_where_to_apply() -> None:
+    assert unit_missing("法律援助去哪申请", "周一至周五9:00-17:00。", "三、办理地点") == 0.0
+    assert unit_missing("法律援助去哪申请", "周一至周五9:00-17:00。", "三、其他") == 1.0

@@ -200,7 +200,9 @@ def in_domain_groups(
             pos = [x[0] for x in in_gold[:1] if overlap(*x[1:])]
             para = list(dict.fromkeys(x[0] for x in in_gold if not overlap(*x[1:])))[:3]
             hard = [x[0] for r in others[:4] for x in _sentences_of(s, r)][:8]
-        rest = [x for x in hard if x not in para]
+        # The same words elsewhere (a repeated sentence, a table row) are no negative either.
+        para = [x for x in para if x not in pos]
+        rest = [x for x in hard if x not in para and x not in pos]
         if not pos or not (para or rest):
             continue
         yield {

@@ -33,7 +33,10 @@ were unchanged (0.894, 0.988, 0.959).
 the question asks for loses 0.2 (``index/answertype.py``): a figure in the asked unit (几辆 -> 辆, 多少钱 -> 元),
 a duration for 多久 / 多长时间 (20个工作日; not 每月10日), and for any other 多少 / how many a quantity other
 than years, dates and list numbers (the 本报告…自2023年1月1日起至2023年12月31日止 lead paragraph states none).
-A question for a date (几月几号, 什么时候, when) demotes nothing: dates answer it. On the multi-document gold set
+A question for a date (几月几号, 什么时候, when) demotes nothing: dates answer it. Asked how or where to apply
+(怎么申请行政复议, 法律援助去哪申请), a passage that names no applicant, papers, office, address, telephone number,
+site or steps loses it too: a report's count of the cases is not a guide (unchanged on both gold sets, whose
+only answerable how-to question, qh-037, was first already). On the multi-document gold set
 hybrid R@1 went 0.788 -> 0.805 (qh-001 and qh-034 first, no question lost); the Huairou gold set kept R@1 0.894.
 The same value as the residual penalty: the same kind of evidence (what the passage states), on the same scale.
 """

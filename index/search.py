@@ -26,8 +26,10 @@ from index.answerability import create as create_answerability
 from index.answertype import (
     asked_unit,
     asks_for_date,
+    asks_for_procedure,
     asks_for_residual,
     is_residual,
+    states_procedure,
     states_quantity,
     states_unit,
     unit_missing,
@@ -446,11 +448,12 @@ class Searcher:
         """The answer-type priors that read the text of the ``fusion.PRIOR_CANDIDATES`` best candidates
         (``index/answertype.py``): a residual 其他… item loses ``residual_penalty`` unless the question asks about
         one; a passage that does not state what the question asks for (a figure in the asked unit, a
-        duration, a quantity other than dates) loses ``answer_type_penalty``."""
+        duration, a quantity other than dates, a way to apply) loses ``answer_type_penalty``."""
         residual = self.residual_penalty > 0 and not asks_for_residual(nq)
         units = asked_unit(nq) if self.answer_type_penalty > 0 else None
         quantity = self.answer_type_penalty > 0 and asks_figure and not asks_for_date(nq)
-        if not (residual or units or quantity):
+        procedure = self.answer_type_penalty > 0 and asks_for_procedure(nq)
+        if not (residual or units or quantity or procedure):
             return fused
         top = fusion.rerank_top(fused, fusion.PRIOR_CANDIDATES)
         texts = [self.table[int(ids[i])] for i in top]
@@ -463,6 +466,11 @@ class Searcher:
             mask[top] = [
                 not (states_unit(p.norm_text, units) if units else states_quantity(p.norm_text)) for p in texts
             ]
+            fused = fusion.demote(fused, mask, self.answer_type_penalty)
+        if procedure:
+            # 低保怎么申请: the guide's passage that names the papers and the office, before the report's count.
+            mask = np.zeros(len(fused), dtype=np.bool_)
+            mask[top] = [not states_procedure(" ".join([*self.section_norm(p), p.norm_text])) for p in texts]
             fused = fusion.demote(fused, mask, self.answer_type_penalty)
         return fused
 

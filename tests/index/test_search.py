@@ -252,6 +252,33 @@ def test_a_passage_without_the_asked_kind_of_figure_is_demoted(tmp_path: Path, h
     assert lost("政府信息公开申请统计期限从几月几号开始", dates) == pytest.approx(0.0)
 
 
+def test_asked_how_to_apply_a_passage_that_never_says_how_is_demoted(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    """法律援助去哪申请: the report's count of legal-aid cases loses ANSWER_TYPE_PENALTY, the guide's passage
+    that names the office and the number to call does not; a question for a figure demotes neither."""
+    s, row = _searcher_of(
+        tmp_path,
+        hash_embedder,
+        "legal-aid.md",
+        "# 法律援助\n\n## 一、工作情况\n\n"
+        "全区受理法律援助案件469件，法律援助申请的办结率达到100%，群众满意度持续提升。\n\n"
+        "## 二、办理地点\n\n"
+        "申请法律援助，可到区公共法律服务中心窗口，或拨打12348热线咨询。\n",
+    )
+    report, guide = row("全区"), row("申请法律援助")
+
+    def lost(question: str, row: int) -> float:
+        s.answer_type_penalty = 0.0
+        off = s.rank(question).fused[row]
+        s.answer_type_penalty = fusion.ANSWER_TYPE_PENALTY
+        return off - s.rank(question).fused[row]
+
+    assert lost("法律援助去哪申请", report) == pytest.approx(fusion.ANSWER_TYPE_PENALTY)
+    assert lost("法律援助去哪申请", guide) == pytest.approx(0.0)
+    assert lost("法律援助案件有多少件", report) == pytest.approx(0.0)
+
+
 def test_a_heading_naming_the_asked_year_wins_in_a_report_of_the_next_year(
     tmp_path: Path, hash_embedder: HashEmbedder
 ) -> None:

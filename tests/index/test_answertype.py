@@ -130,6 +130,8 @@ def test_questions_for_a_date(question: str, date: bool) -> None:
         ("政府怎么办理人大代表建议", False),  # how the government handled them: a report's subject
         ("信访事项怎么办理", False),
         ("办理流程优化了吗", False),
+        ("巴西再次主办世界杯是在哪次的世界杯?", False),  # 主办 is no citizen's errand
+        ("申请行政复议去哪里", True),
     ],
 )
 def test_questions_for_a_way_to_apply(question: str, asks: bool) -> None:

@@ -178,10 +178,8 @@ def in_domain_groups(
             return sum(max(0, min(end, g.end) - max(start, g.start)) for g in gold if g.doc_id == doc)
 
         rows = sorted({r for g in q.gold for r in by_doc.get(g.doc_id, [])})
-        gold_rows = sorted(
-            (r for r in rows if overlap(passages[r].doc_id, passages[r].start, passages[r].end)),
-            key=lambda r: -overlap(passages[r].doc_id, passages[r].start, passages[r].end),
-        )
+        shares = {r: overlap(passages[r].doc_id, passages[r].start, passages[r].end) for r in rows}
+        gold_rows = sorted((r for r in rows if shares[r]), key=lambda r: -shares[r])
         if not gold_rows:
             continue
         ranked = s.rank(q.text, query_vector=v, depth=10)
@@ -221,8 +219,9 @@ def in_domain_groups(
 def mine(
     settings: Settings, out: Path, unit: Unit = "passage", in_domain: tuple[str, ...] = (), repeat: int = 1
 ) -> dict[str, int]:
-    """Write one JSON line per question: its half, the question and passages in matching form. Mined with
-    the torch encoder for questions and passages alike, as the recipe in docs/reranker.md was."""
+    """Write one JSON line per question: its half, the question and passages (``unit`` "sentence":
+    sentences) in matching form, after the groups of the ``in_domain`` gold sets written ``repeat`` times.
+    Mined with the torch encoder for questions and passages alike, as the recipe in docs/reranker.md was."""
     # Sentences of the external sets are mined from their text alone; passages need youju's retriever.
     need_retriever = bool(in_domain) or unit == "passage"
     settings_fp32 = settings.model_copy(update={"query_encoder": "same", "embed_precision": "fp32"})

@@ -99,7 +99,7 @@ def states_unit(text_norm: str, units: str) -> bool:
 def unit_missing(query_norm: str, text_norm: str, headings_norm: str = "") -> float:
     """1.0 when the question asks for a kind of answer the passage never states, else 0.0: a figure in a
     unit (``asked_unit``) or a way to apply (``asks_for_procedure``; a heading such as 办理地点 counts)."""
-    if asks_for_procedure(query_norm) and not states_procedure(f"{headings_norm} {text_norm}"):
+    if asks_for_procedure(query_norm) and not states_procedure_under(headings_norm, text_norm):
         return 1.0
     units = asked_unit(query_norm)
     return 0.0 if units is None or states_unit(text_norm, units) else 1.0
@@ -145,6 +145,12 @@ def asks_for_procedure(query_norm: str) -> bool:
 def states_procedure(text_norm: str) -> bool:
     """Does the passage say anything of how or where to apply (``_PROCEDURE``)?"""
     return bool(_PROCEDURE.search(text_norm))
+
+
+def states_procedure_under(headings_norm: str, text_norm: str) -> bool:
+    """``states_procedure`` of a passage with its headings (办理地点 may be a heading): one text, so that the
+    answer decision and the ranking prior share its cache entry."""
+    return states_procedure(f"{headings_norm} {text_norm}")
 
 
 # Budget explanations list spending by class, kind and item ("城乡社区支出（类）其他城乡社区支出（款）其他城乡社区

@@ -29,7 +29,7 @@ from index.answertype import (
     asks_for_procedure,
     asks_for_residual,
     is_residual,
-    states_procedure,
+    states_procedure_under,
     states_quantity,
     states_unit,
     unit_missing,
@@ -416,7 +416,8 @@ class Searcher:
         if asked and self.translate.unknown_names(query, asked, qs.spelled):
             unmatched = 1.0  # an English question names something (France) the documents never mention
         best = ix.passages[rows[0]]
-        best_text = " ".join([*self.section_norm(best), best.norm_text])
+        heads = self.section_norm(best)
+        best_text = " ".join([*heads, best.norm_text])
         return Ranked(
             rows,
             scores,
@@ -427,8 +428,8 @@ class Searcher:
             nq,
             tokens,
             unmatched,
-            self.scopes.year_missing(qs, best.doc_id, best_text, self.section_norm(best)),
-            unit_missing(nq, best.norm_text, " ".join(self.section_norm(best))),
+            self.scopes.year_missing(qs, best.doc_id, best_text, heads),
+            unit_missing(nq, best.norm_text, " ".join(heads)),
             margin,
             judged.get(top, 0.0) if self.reranker is not None else -1.0,
         )
@@ -470,7 +471,7 @@ class Searcher:
         if procedure:
             # 低保怎么申请: the guide's passage that names the papers and the office, before the report's count.
             mask = np.zeros(len(fused), dtype=np.bool_)
-            mask[top] = [not states_procedure(" ".join([*self.section_norm(p), p.norm_text])) for p in texts]
+            mask[top] = [not states_procedure_under(" ".join(self.section_norm(p)), p.norm_text) for p in texts]
             fused = fusion.demote(fused, mask, self.answer_type_penalty)
         return fused
 
